@@ -1,0 +1,34 @@
+"""The shape shared by every `python -m <package> <command>`: a registry of command modules.
+
+Each command module has a docstring (its --help text), `add_arguments(parser)` and
+`main(args) -> int`. Modules are imported only when their command runs, so `--help` stays fast
+and a heavy dependency (TensorFlow) is loaded only by the commands that use it.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+
+def run(prog: str, description: str, commands: dict[str, tuple[str, str]], argv=None) -> int:
+    """commands: {name: (module path, one-line help)}."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (_, help_) in commands.items():
+        sub.add_parser(name, help=help_, add_help=False)
+    if not argv or argv[0] not in commands:
+        parser.parse_args(argv or ["--help"])
+        return 2
+    name = argv[0]
+    module = importlib.import_module(commands[name][0])
+    cmd = argparse.ArgumentParser(prog=f"{prog} {name}", description=module.__doc__,
+                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+    module.add_arguments(cmd)
+    args = cmd.parse_args(argv[1:])
+    try:
+        return int(module.main(args) or 0)
+    except KeyboardInterrupt:
+        print(f"{prog} {name}: interrupted; rerun the same command to continue", file=sys.stderr)
+        return 130

@@ -1,0 +1,1 @@
+"""Keyboard-driven Tk app for cleaning and hand-labeling faces in a corpus."""

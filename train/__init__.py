@@ -1,0 +1,1 @@
+"""Train, evaluate and apply an expression CNN on a curated corpus."""

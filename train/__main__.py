@@ -1,0 +1,13 @@
+import sys
+
+from corpus.cli import run
+
+COMMANDS = {
+    "fit": ("train.cmd_fit", "train an RMSProp CNN on the corpus's train split"),
+    "evaluate": ("train.cmd_evaluate", "accuracy, macro-F1, confusion matrix on a corpus or folders"),
+    "predict": ("train.cmd_predict", "faces and class probabilities for new photos"),
+    "score": ("train.cmd_score", "store the model's probabilities for every face in the corpus"),
+}
+
+if __name__ == "__main__":
+    sys.exit(run("python -m train", "Train and apply expression models.", COMMANDS))
