@@ -1,0 +1,133 @@
+"""The pool: fetch in parallel threads, write the catalog from one thread.
+
+Workers only do network and decoding; every catalog write happens in the thread that called
+run(), one item per transaction, so a kill -9 leaves each job either fully recorded or not at
+all. On a rerun, jobs already recorded (same engine, query and URL in provenance, stored or
+failed) are skipped, so nothing is fetched or counted twice.
+"""
+from __future__ import annotations
+
+import concurrent.futures as cf
+import threading
+from typing import Iterable
+
+from tqdm import tqdm
+
+from corpus import Corpus, now
+
+from .fetch import FetchError, Fetched, Fetcher
+from .limits import HostLimiter
+from .summary import Job, Summary
+
+
+class Downloader:
+    def __init__(self, corpus: Corpus, workers: int = 8, per_host: int = 4, delay: float = 0.0,
+                 timeout=(5, 20), max_bytes: int = 25_000_000, min_size=None, retries: int = 3,
+                 progress: bool = True, *, backoff: float = 0.5, max_retry_after: float = 30.0,
+                 deadline: float = 120.0, user_agent: str | None = None):
+        if workers < 1:
+            raise ValueError(f"workers must be >= 1, got {workers}")
+        self.corpus = corpus
+        self.workers = workers
+        self.progress = progress
+        self.limiter = HostLimiter(per_host, delay)
+        kw = {"user_agent": user_agent} if user_agent else {}
+        self.fetcher = Fetcher(timeout=timeout, max_bytes=max_bytes, retries=retries,
+                               backoff=backoff, max_retry_after=max_retry_after,
+                               deadline=deadline, min_size=min_size, **kw)
+        self._write_lock = threading.Lock()
+
+    # ------------------------------------------------------------------ public
+    def run(self, jobs: Iterable[Job], desc: str | None = None) -> Summary:
+        jobs = list(jobs)
+        summary = Summary(found=len(jobs))
+        labels = self._canonical_labels(jobs)          # a bad label fails before any fetch
+        done = self.done_keys()
+        todo = []
+        for job in jobs:
+            if job.key in done:
+                summary.skipped += 1
+            else:
+                done.add(job.key)        # the same URL twice in one list is fetched once
+                todo.append(job)
+        bar = tqdm(total=len(jobs), initial=summary.skipped, desc=desc or "download",
+                   unit="img", disable=not self.progress, leave=True, dynamic_ncols=True)
+        try:
+            for job, outcome, at in self._fetch_all(todo):
+                self._record(job, labels.get(job.label), outcome, at, summary)
+                bar.update(1)
+                bar.set_postfix(new=summary.downloaded, dup=summary.duplicates,
+                                failed=summary.n_failed, refresh=False)
+        finally:
+            bar.close()
+        return summary
+
+    def done_keys(self) -> set[tuple]:
+        rows = self.corpus.db.execute(
+            "SELECT engine, query, image_url FROM provenance WHERE image_url IS NOT NULL")
+        return {tuple(r) for r in rows}
+
+    def close(self) -> None:
+        self.fetcher.close()
+
+    # ------------------------------------------------------------------ internals
+    def _canonical_labels(self, jobs: list[Job]) -> dict:
+        tax = self.corpus.taxonomy
+        return {lab: tax.canonical(lab) for lab in {j.label for j in jobs} if lab is not None}
+
+    def _work(self, job: Job):
+        try:
+            with self.limiter.slot(job.url):
+                outcome = self.fetcher.fetch(job.url)
+        except FetchError as exc:
+            outcome = exc
+        except Exception as exc:   # a bug or an odd library error must not drop the job
+            outcome = FetchError("error", f"{type(exc).__name__}: {exc}")
+        return job, outcome, now()
+
+    def _fetch_all(self, todo: list[Job]):
+        """Yield (job, Fetched | FetchError, time) as they finish, with a bounded window in
+        flight so finished-but-unwritten images never pile up in memory."""
+        window = self.workers * 4
+        pending: set[cf.Future] = set()
+        it = iter(todo)
+        pool = cf.ThreadPoolExecutor(self.workers, thread_name_prefix="ferkit-dl")
+        try:
+            while True:
+                while len(pending) < window:
+                    job = next(it, None)
+                    if job is None:
+                        break
+                    pending.add(pool.submit(self._work, job))
+                if not pending:
+                    return
+                finished, pending = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+                for fut in finished:
+                    yield fut.result()
+        finally:
+            # On Ctrl-C or an error, drop what has not started; running fetches end on their
+            # own timeouts and their results are simply not recorded (a rerun redoes them).
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def _record(self, job: Job, label: str | None, outcome, at: str, summary: Summary) -> None:
+        prov = dict(job.provenance)
+        prov.update(image_url=job.url, fetched_at=at)
+        with self._write_lock:
+            if isinstance(outcome, Fetched):
+                prov["http_status"] = outcome.status
+                if outcome.final_url and outcome.final_url != job.url:
+                    prov["final_url"] = outcome.final_url
+                info = outcome.info
+                meta = {"frames": info.frames} if info.frames > 1 else None
+                _, created = self.corpus.add_bytes(
+                    outcome.data, fmt=info.format, kind="image", width=info.width,
+                    height=info.height, label=label, label_source="query" if label else None,
+                    provenance=prov, meta=meta)
+                if created:
+                    summary.downloaded += 1
+                else:
+                    summary.duplicates += 1
+            else:
+                prov["http_status"] = outcome.status
+                self.corpus.add_failed(str(outcome), provenance=prov, label=label)
+                summary.failed[outcome.reason] += 1

@@ -1,0 +1,125 @@
+"""A real HTTP server on 127.0.0.1 for downloader tests: routes answer with canned behaviours
+(status codes, Retry-After, slow or cut bodies, redirects) and the server counts hits and the
+largest number of requests it had in flight at once."""
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter, defaultdict
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+def ok(body: bytes, ctype: str = "image/jpeg", *, length: bool = True, pause: float = 0.0,
+       headers: dict | None = None):
+    """200 with body; length=False sends no Content-Length and closes to end the body."""
+    def respond(h):
+        if pause:
+            time.sleep(pause)
+        h.send_response(200)
+        h.send_header("Content-Type", ctype)
+        for k, v in (headers or {}).items():
+            h.send_header(k, v)
+        if length:
+            h.send_header("Content-Length", str(len(body)))
+        else:
+            h.send_header("Connection", "close")
+            h.close_connection = True
+        h.end_headers()
+        h.wfile.write(body)
+    return respond
+
+
+def status(code: int, body: bytes = b"", headers: dict | None = None):
+    def respond(h):
+        h.send_response(code)
+        for k, v in (headers or {}).items():
+            h.send_header(k, v)
+        h.send_header("Content-Length", str(len(body)))
+        h.end_headers()
+        h.wfile.write(body)
+    return respond
+
+
+def redirect(location: str, code: int = 302):
+    return status(code, headers={"Location": location})
+
+
+def slow(body: bytes, first: int = 64, pause: float = 2.0, ctype: str = "image/jpeg"):
+    """Headers and the first bytes at once, then silence for `pause` seconds, then the rest."""
+    def respond(h):
+        h.send_response(200)
+        h.send_header("Content-Type", ctype)
+        h.send_header("Content-Length", str(len(body)))
+        h.end_headers()
+        h.wfile.write(body[:first])
+        h.wfile.flush()
+        time.sleep(pause)
+        h.wfile.write(body[first:])
+    return respond
+
+
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        pass        # clients that time out and hang up are part of the tests
+
+
+class TestServer:
+    def __init__(self):
+        self.routes: dict[str, list] = {}
+        self.hits: Counter = Counter()
+        self.hit_times: dict[str, list[float]] = defaultdict(list)
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self._lock = threading.Lock()
+        self.httpd = _QuietServer(("127.0.0.1", 0), self._handler_class())
+        self.port = self.httpd.server_address[1]
+        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def start(self) -> "TestServer":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def add(self, path: str, *responders) -> str:
+        """Responders are used in order, one per request; the last one repeats."""
+        self.routes[path] = list(responders)
+        return self.url(path)
+
+    def _handler_class(self):
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                path = self.path.split("?")[0]
+                with server._lock:
+                    n = server.hits[path]
+                    server.hits[path] += 1
+                    server.hit_times[path].append(time.monotonic())
+                    server.in_flight += 1
+                    server.max_in_flight = max(server.max_in_flight, server.in_flight)
+                try:
+                    responders = server.routes.get(path)
+                    if not responders:
+                        status(404, b"not found")(self)
+                    else:
+                        responders[min(n, len(responders) - 1)](self)
+                except (BrokenPipeError, ConnectionResetError):
+                    self.close_connection = True    # the client gave up (timeout): fine
+                finally:
+                    with server._lock:
+                        server.in_flight -= 1
+
+        return Handler
