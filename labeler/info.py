@@ -1,0 +1,98 @@
+"""What the label view shows next to a face: its box in the source image and a model's top-3.
+
+The box comes from the extraction stage's `faces` table when the corpus has one. Its columns
+are read from the table itself, so either a corner form (left, top, right, bottom / x0..y1) or
+an origin-size form (x, y, w, h) works, and a face without a row (an imported crop) just has
+no box. A face item's meta may also carry {"box": [x, y, w, h]}.
+"""
+from __future__ import annotations
+
+import json
+
+_FACE_KEYS = ("face_id", "item_id", "face_item_id", "id")
+_CORNERS = (("left", "top", "right", "bottom"), ("x0", "y0", "x1", "y1"),
+            ("box_left", "box_top", "box_right", "box_bottom"))
+_SIZES = (("x", "y", "w", "h"), ("x", "y", "width", "height"),
+          ("box_x", "box_y", "box_w", "box_h"))
+
+
+def _box_sql(db) -> tuple[str, str] | None:
+    """(SELECT statement, form) for the faces table of this corpus, or None."""
+    try:
+        cols = {r[1] for r in db.execute("PRAGMA table_info(faces)")}
+    except Exception:
+        return None
+    key = next((k for k in _FACE_KEYS if k in cols), None)
+    if not cols or key is None:
+        return None
+    for form, options in (("corners", _CORNERS), ("size", _SIZES)):
+        for names in options:
+            if set(names) <= cols:
+                return f"SELECT {', '.join(names)} FROM faces WHERE {key}=? LIMIT 1", form
+    if "box" in cols:
+        return f"SELECT box FROM faces WHERE {key}=? LIMIT 1", "json"
+    return None
+
+
+class Boxes:
+    def __init__(self, db):
+        self.db = db
+        self._sql = _box_sql(db)
+
+    def box(self, row: dict) -> tuple[int, int, int, int] | None:
+        """(x, y, w, h) of the face in its parent image, or None when unknown."""
+        meta_box = _meta_box(row)
+        if meta_box or self._sql is None:
+            return meta_box
+        sql, form = self._sql
+        try:
+            found = self.db.execute(sql, (row["id"],)).fetchone()
+        except Exception:
+            return None
+        if found is None:
+            return None
+        if form == "json":
+            return _as_box(found[0])
+        a, b, c, d = (float(v) for v in found)
+        if form == "corners":
+            return (round(a), round(b), round(c - a), round(d - b))
+        return (round(a), round(b), round(c), round(d))
+
+
+def _meta_box(row: dict):
+    if not row.get("meta"):
+        return None
+    try:
+        return _as_box(json.loads(row["meta"]).get("box"))
+    except (ValueError, AttributeError):
+        return None
+
+
+def _as_box(value):
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return None
+    if isinstance(value, dict):
+        value = [value.get(k) for k in ("x", "y", "w", "h")]
+    if isinstance(value, (list, tuple)) and len(value) == 4:
+        try:
+            return tuple(round(float(v)) for v in value)
+        except (TypeError, ValueError):
+            return None
+    return None
+
+
+def top_predictions(db, item_id: int, k: int = 3) -> tuple[str | None, list[tuple[str, float]]]:
+    """(model, [(class, prob)] best first) of the newest prediction for the item."""
+    row = db.execute("SELECT model, classes, probs FROM predictions WHERE item_id=?"
+                     " ORDER BY at DESC LIMIT 1", (item_id,)).fetchone()
+    if row is None:
+        return None, []
+    try:
+        pairs = list(zip(json.loads(row[1]), (float(p) for p in json.loads(row[2]))))
+    except (ValueError, TypeError):
+        return row[0], []
+    pairs.sort(key=lambda cp: -cp[1])
+    return row[0], pairs[:k]
