@@ -1,0 +1,227 @@
+"""Query -> results (browser + engine) -> download jobs -> corpus, resumable at any moment.
+
+    outcomes = scrape_queries(corpus, [("happy human face", "happy")], base_url=..., max_results=60)
+
+Each query's collected result list is saved in the catalog (scrape_results) before any
+download starts, and the query is marked done after its downloads: a rerun after kill -9
+reuses the saved list instead of browsing again, and the downloader skips every result that
+is already recorded, so each image lands exactly once.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+
+from corpus import Corpus, now
+
+from .browser import Browser, is_local
+from .download import Downloader, Job, Summary
+from .engines import BlockedPage, Result, UnrecognisedPage, get_engine
+
+SCRAPE_DDL = """
+CREATE TABLE IF NOT EXISTS scrape_queries (
+    engine      TEXT NOT NULL,
+    query       TEXT NOT NULL,
+    label       TEXT,
+    base_url    TEXT,
+    status      TEXT NOT NULL,           -- collected | done | blocked | failed
+    reason      TEXT,                    -- block name or error when blocked / failed
+    page_url    TEXT,
+    max_results INTEGER,                 -- what was asked for when browsing (NULL: no limit)
+    n_results   INTEGER,
+    summary     TEXT,                    -- JSON of the last download summary
+    updated_at  TEXT NOT NULL,
+    PRIMARY KEY (engine, query)
+);
+CREATE TABLE IF NOT EXISTS scrape_results (
+    engine        TEXT NOT NULL,
+    query         TEXT NOT NULL,
+    rank          INTEGER NOT NULL,
+    image_url     TEXT,
+    thumbnail_url TEXT,
+    source_page   TEXT,
+    title         TEXT,
+    width         INTEGER,
+    height        INTEGER,
+    PRIMARY KEY (engine, query, rank)
+);
+"""
+RESULT_FIELDS = ("image_url", "thumbnail_url", "source_page", "title", "width", "height")
+
+
+@dataclass
+class QueryOutcome:
+    query: str
+    label: str | None
+    summary: Summary = field(default_factory=Summary)
+    blocked: str | None = None          # block page name, e.g. "unusual traffic / captcha"
+    error: str | None = None            # unrecognised page, browser failure, ...
+    browsed: bool = False               # False: the saved result list of an earlier run was used
+
+    @property
+    def ok(self) -> bool:
+        return not self.blocked and not self.error
+
+    def line(self) -> str:
+        head = f"[{self.label or '-'}] {self.query!r}: "
+        if self.blocked:
+            return head + f"BLOCKED ({self.blocked})"
+        if self.error:
+            return head + f"FAILED ({self.error})"
+        return head + str(self.summary) + ("" if self.browsed else " [saved result list]")
+
+
+def extend_taxonomy(corpus: Corpus, names) -> dict[str, str]:
+    """Make every class name known to the corpus taxonomy; return name -> canonical class."""
+    tax = corpus.taxonomy
+    new = [" ".join(n.casefold().split()) for n in names if tax.maybe_canonical(n) is None]
+    if new:
+        corpus.set_taxonomy(tax.with_classes(new))
+        tax = corpus.taxonomy
+    return {n: tax.canonical(n) for n in names}
+
+
+def saved_results(corpus: Corpus, engine: str, query: str, base_url: str | None,
+                  max_results: int | None) -> tuple[str, list[Result]] | None:
+    """The result list of an earlier run, if it covers this request."""
+    row = corpus.db.execute("SELECT * FROM scrape_queries WHERE engine=? AND query=?",
+                            (engine, query)).fetchone()
+    if row is None or row["status"] not in ("collected", "done") or row["base_url"] != base_url:
+        return None
+    asked, got = row["max_results"], row["n_results"]
+    exhausted = asked is None or got < asked      # the page had no more to give
+    if not (exhausted or (max_results is not None and asked >= max_results)):
+        return None
+    rows = corpus.db.execute("SELECT * FROM scrape_results WHERE engine=? AND query=? ORDER BY rank",
+                             (engine, query))
+    return row["page_url"], [Result(**{k: r[k] for k in RESULT_FIELDS}) for r in rows]
+
+
+def save_results(corpus: Corpus, engine: str, query: str, label: str | None, base_url,
+                 page_url: str, max_results: int | None, results: list[Result]) -> None:
+    with corpus.transaction() as db:
+        db.execute("DELETE FROM scrape_results WHERE engine=? AND query=?", (engine, query))
+        db.executemany(
+            f"INSERT INTO scrape_results (engine, query, rank, {', '.join(RESULT_FIELDS)})"
+            f" VALUES (?, ?, ?, {', '.join('?' * len(RESULT_FIELDS))})",
+            [(engine, query, i, *(getattr(r, k) for k in RESULT_FIELDS))
+             for i, r in enumerate(results)])
+        _set_query(db, engine, query, label, base_url, "collected", None, page_url=page_url,
+                   max_results=max_results, n_results=len(results))
+
+
+def _set_query(db, engine, query, label, base_url, status, reason, **cols) -> None:
+    db.execute("INSERT INTO scrape_queries (engine, query, label, base_url, status, reason,"
+               " updated_at) VALUES (?,?,?,?,?,?,?) ON CONFLICT (engine, query) DO UPDATE SET"
+               " label=excluded.label, base_url=excluded.base_url, status=excluded.status,"
+               " reason=excluded.reason, updated_at=excluded.updated_at",
+               (engine, query, label, base_url, status, reason, now()))
+    for col, val in cols.items():       # column names come from this module only
+        db.execute(f"UPDATE scrape_queries SET {col}=? WHERE engine=? AND query=?",
+                   (val, engine, query))
+
+
+def jobs_for(results: list[Result], *, engine: str, query: str, label: str | None,
+             page_url: str, user: str | None = None) -> list[Job]:
+    jobs = []
+    for rank, r in enumerate(results):
+        url = r.best_url
+        if not url:
+            continue
+        prov = {"engine": engine, "query": query, "page_url": page_url, "rank": rank,
+                **{k: getattr(r, k) for k in RESULT_FIELDS if k != "image_url" and getattr(r, k)}}
+        if user:
+            prov["user"] = user
+        jobs.append(Job(url, label, prov))
+    return jobs
+
+
+def scrape_queries(corpus: Corpus, queries: list[tuple[str, str | None]], *, engine: str = "google",
+                   base_url: str | None = None, max_results: int | None = 100, workers: int = 8,
+                   per_host: int = 4, delay: float = 0.0, user: str | None = None,
+                   refresh: bool = False, progress: bool = True, browser: Browser | None = None,
+                   downloader_kw: dict | None = None, log=None) -> list[QueryOutcome]:
+    """Scrape (query, label) pairs in order; one browser for all, started only if needed."""
+    log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
+    eng = get_engine(engine, base_url)
+    corpus.ensure(SCRAPE_DDL)
+    labels = extend_taxonomy(corpus, sorted({lab for _, lab in queries if lab}))
+    own_browser = browser is None
+    browser = browser or Browser(local=is_local(eng.base_url))
+    downloader = Downloader(corpus, workers=workers, per_host=per_host, delay=delay,
+                            progress=progress, **(downloader_kw or {}))
+    outcomes = []
+    try:
+        for query, label in queries:
+            label = labels.get(label) if label else None
+            out = _one_query(corpus, eng, browser, downloader, query, label, base_url,
+                             max_results, user, refresh, log)
+            log(out.line())
+            outcomes.append(out)
+    finally:
+        downloader.close()
+        if own_browser:
+            browser.close()
+    return outcomes
+
+
+def _one_query(corpus, eng, browser, downloader, query, label, base_url, max_results, user,
+               refresh, log) -> QueryOutcome:
+    out = QueryOutcome(query, label)
+    saved = None if refresh else saved_results(corpus, eng.name, query, base_url, max_results)
+    if saved is None:
+        log(f"browsing {eng.name} for {query!r} ...")
+        try:
+            page = browser.collect(eng, query, max_results)
+        except BlockedPage as exc:
+            out.blocked = str(exc)
+        except UnrecognisedPage as exc:
+            out.error = f"unrecognised page: {exc}"
+        except Exception as exc:           # a browser crash must not lose the other queries
+            out.error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        if not out.ok:
+            with corpus.transaction() as db:
+                _set_query(db, eng.name, query, label, base_url,
+                           "blocked" if out.blocked else "failed", out.blocked or out.error)
+            return out
+        page_url, results = page.page_url, page.results
+        save_results(corpus, eng.name, query, label, base_url, page_url, max_results, results)
+        out.browsed = True
+    else:
+        page_url, results = saved
+    if max_results is not None:
+        results = results[:max_results]
+    jobs = jobs_for(results, engine=eng.name, query=query, label=label, page_url=page_url,
+                    user=user)
+    out.summary = downloader.run(jobs, desc=f"{label or '-'}: {query}")
+    with corpus.transaction() as db:
+        _set_query(db, eng.name, query, label, base_url, "done", None,
+                   summary=json.dumps(out.summary.to_dict()))
+    return out
+
+
+def report(outcomes: list[QueryOutcome]) -> tuple[str, int]:
+    """The end-of-run text and the exit code (0 ok, 3 blocked, 4 unrecognised, 1 other)."""
+    total = Summary()
+    for o in outcomes:
+        total.merge(o.summary)
+    lines = [o.line() for o in outcomes]
+    lines.append(f"TOTAL ({len(outcomes)} queries): {total}")
+    blocked = [o for o in outcomes if o.blocked]
+    failed = [o for o in outcomes if o.error]
+    code = 0
+    if blocked:
+        names = sorted({o.blocked for o in blocked})
+        lines.append(f"BLOCKED: {len(blocked)} query(ies) got a block page: {', '.join(names)}")
+        code = 3
+    elif any(o.error and o.error.startswith("unrecognised") for o in failed):
+        code = 4
+    elif failed:
+        code = 1
+    elif total.found == 0:
+        lines.append("FAILED: no results found for any query; nothing was scraped")
+        code = 1
+    if failed:
+        lines.append(f"FAILED: {len(failed)} query(ies); rerun the same command to retry them")
+    return "\n".join(lines), code
