@@ -26,9 +26,12 @@ class KeyTip(ToolTip):
     """A tooltip raised above the main window: without a window manager it would open below."""
 
     def _show(self) -> None:
-        super()._show()
-        if self.status == ToolTipStatus.VISIBLE:
-            self.lift()
+        try:
+            super()._show()
+            if self.status == ToolTipStatus.VISIBLE:
+                self.lift()
+        except tk.TclError:     # the window closed while the tooltip's timer was pending
+            pass
 
 
 def default_user() -> str:
@@ -83,7 +86,9 @@ class LabelerApp:
 
     # ------------------------------------------------------------------ helpers
     def tip(self, widget, text: str) -> None:
-        KeyTip(widget, msg=text, delay=0.4, bg="#fffbe6", fg="#000")
+        # master= keeps the tooltip in this app's Tk, not whichever Tk was created first.
+        KeyTip(widget, msg=text, delay=0.4, bg="#fffbe6", fg="#000",
+               parent_kwargs={"master": widget, "bg": "black", "padx": 1, "pady": 1})
 
     def button(self, parent, text: str, key: str, what: str, command) -> tk.Button:
         b = tk.Button(parent, text=text, command=command, bg="#3a3f47", fg=FG,

@@ -117,7 +117,7 @@ class LabelView:
 
     def _photo(self, slot: str, task: Task | None, size, text: str):
         img = self.app.prefetcher.get(task) if task else placeholder(size, text)
-        self.photos[slot] = ImageTk.PhotoImage(img)
+        self.photos[slot] = ImageTk.PhotoImage(img, master=self.app.root)
         return self.photos[slot]
 
     def show(self) -> None:

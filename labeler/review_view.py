@@ -126,7 +126,7 @@ class ReviewView:
         rejected = row["status"] == "rejected"
         if rejected:
             img = rejected_look(img)
-        self.photos[n] = ImageTk.PhotoImage(img)
+        self.photos[n] = ImageTk.PhotoImage(img, master=self.app.root)
         self.cells[n].configure(image=self.photos[n])
         mark = "REJECTED" if rejected else (row["label"] or "-")[:9]
         tick = "*" if row["reviewed"] else " "

@@ -131,3 +131,32 @@ def wait_for(predicate, timeout: float = 20.0, what: str = "condition"):
             return value
         time.sleep(0.05)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+@pytest.fixture
+def make_app(xvfb, face_corpus):
+    """Build LabelerApps in this process on a fresh copy of the face corpus; closed after."""
+    from corpus import Corpus
+    from labeler.app import LabelerApp
+    made = []
+
+    def make(path=None, **kw):
+        c = Corpus(path or face_corpus, create=False)
+        kw.setdefault("user", "tester")
+        kw.setdefault("out", io.StringIO())
+        app = LabelerApp(c, **kw)
+        app.root.update()
+        made.append((app, c))
+        return app
+
+    yield make
+    for app, c in made:
+        app.close()
+        c.close()
+
+
+def press(app, event: str, times: int = 1):
+    """Send a key event the way Tk delivers it to the window, then let it redraw."""
+    for _ in range(times):
+        app.root.event_generate(event)
+        app.root.update()

@@ -1,0 +1,91 @@
+import json
+
+import pytest
+
+from corpus import Corpus
+from labeler.queue import ItemQueue, QueueError
+
+
+@pytest.fixture
+def fc(face_corpus):
+    c = Corpus(face_corpus, create=False)
+    yield c
+    c.close()
+
+
+def face_ids(c, **kw):
+    return [r["id"] for r in c.items(kind="face", **kw)]
+
+
+def test_default_queue_is_unreviewed_ok_faces_in_id_order(fc):
+    q = ItemQueue(fc)
+    assert q.ids == face_ids(fc)
+    assert len(q) == 37          # 29 distinct Yale crops (subject04.sad == .normal) + 8 muxspace
+    assert q.pos == 0 and q.done == 0 and q.remaining == len(q)
+
+
+def test_label_filter_accepts_synonyms_and_rejects_unknown(fc):
+    q = ItemQueue(fc, label="Happiness")
+    assert q.label == "happy"
+    assert q.ids == face_ids(fc, label="happy") and len(q) >= 5
+    with pytest.raises(Exception, match="unknown class"):
+        ItemQueue(fc, label="bored")
+    with pytest.raises(QueueError, match="--status"):
+        ItemQueue(fc, status="done")
+    with pytest.raises(QueueError, match="--order"):
+        ItemQueue(fc, order="size")
+
+
+def test_reopens_at_first_unreviewed(fc):
+    ids = face_ids(fc)
+    for i in ids[:3]:
+        fc.mark_reviewed(i, user="a")
+    fc.set_status(ids[3], "rejected", reviewed=True)
+    unrev = ItemQueue(fc)
+    assert unrev.ids == ids[4:]
+    every = ItemQueue(fc, status="all")
+    assert every.ids == ids and every.current_id == ids[4] and every.done == 4
+    assert ItemQueue(fc, status="rejected").ids == [ids[3]]
+
+
+def test_random_order_is_a_stable_permutation(fc):
+    a = ItemQueue(fc, order="random", seed="7")
+    b = ItemQueue(fc, order="random", seed="7")
+    c = ItemQueue(fc, order="random", seed="8")
+    assert a.ids == b.ids and sorted(a.ids) == face_ids(fc)
+    assert a.ids != face_ids(fc) and c.ids != a.ids
+
+
+def test_confidence_order_puts_most_doubted_label_first(fc):
+    ids = face_ids(fc, label="happy")[:3]
+    classes = json.dumps(list(fc.taxonomy.classes))
+    for item_id, p_happy in zip(ids, (0.9, 0.05, 0.4)):
+        probs = [0.0] * 7
+        probs[3] = p_happy
+        probs[6] = 1 - p_happy
+        fc.db.execute("INSERT INTO predictions VALUES (?, 'm1', ?, ?, '2026-01-01')",
+                      (item_id, classes, json.dumps(probs)))
+    q = ItemQueue(fc, order="confidence", label="happy")
+    assert q.ids[:3] == [ids[1], ids[2], ids[0]]
+    assert sorted(q.ids) == face_ids(fc, label="happy")     # unscored ones follow
+
+
+def test_rows_are_fetched_lazily_and_refreshed(fc):
+    q = ItemQueue(fc, row_cache=4)
+    assert len(q._rows) == 0          # opening reads ids only
+    first = q.row(q.ids[0])
+    assert first["kind"] == "face" and len(q._rows) == 1
+    q.rows(q.ids[:10])
+    assert len(q._rows) == 4
+    fc.mark_reviewed(q.ids[0])
+    assert q.refresh(q.ids[0])["reviewed"] == 1 and q.done == 1
+
+
+def test_move_and_around(fc):
+    q = ItemQueue(fc)
+    assert not q.move(-1) and q.pos == 0
+    assert q.move(5) and q.pos == 5
+    assert q.around(2, behind=1) == [q.ids[6], q.ids[7], q.ids[4]]
+    assert q.goto(q.ids[-1]) and q.pos == len(q) - 1
+    assert not q.move(1)
+    assert not q.goto(-5)
