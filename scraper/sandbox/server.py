@@ -55,7 +55,8 @@ class Sandbox(ThreadingHTTPServer):
         out = []
         for e in self.plan(query)[lo:hi]:
             c = pages.cell(e, host)
-            c["w"], c["h"] = self.pool.size(e.pool_idx)
+            w, h = self.pool.size(e.pool_idx)
+            c["w"], c["h"] = (w, h) if w else ("", "")      # unknown size: left out, as Google does
             out.append(c)
         return out
 
