@@ -1,0 +1,123 @@
+"""Keras callbacks for fit: a tqdm bar per epoch, and checkpoints a kill -9 cannot corrupt.
+
+Resume needs more than the weights: the optimizer's state (inside the .keras file), the epoch,
+the history so far, and where EarlyStopping and ReduceLROnPlateau had got to (their counters
+are reset by Keras at the start of every fit() call, so they are restored after that).
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import keras
+from tqdm import tqdm
+
+from .card import write_json
+
+
+def _float(v):
+    return float(keras.ops.convert_to_numpy(v))
+
+
+class TqdmProgress(keras.callbacks.Callback):
+    def __init__(self, steps: int, epochs: int, enabled: bool = True):
+        super().__init__()
+        self.steps, self.epochs, self.enabled, self.bar = steps, epochs, enabled, None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if self.enabled:
+            self.bar = tqdm(total=self.steps, desc=f"epoch {epoch + 1}/{self.epochs}",
+                            unit="batch", file=sys.stderr, leave=True, dynamic_ncols=True)
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.bar is not None:
+            self.bar.update(1)
+            if logs and batch % 5 == 0:
+                self.bar.set_postfix(loss=f"{logs.get('loss', 0):.3f}",
+                                     acc=f"{logs.get('accuracy', 0):.3f}", refresh=False)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.bar is not None:
+            logs = logs or {}
+            self.bar.set_postfix({k: f"{v:.3f}" for k, v in logs.items()
+                                  if k in ("loss", "accuracy", "val_loss", "val_accuracy")})
+            self.bar.close()
+            self.bar = None
+
+
+class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
+    def __init__(self, restored: dict | None = None, **kw):
+        super().__init__(**kw)
+        self.restored = restored
+
+    def on_train_begin(self, logs=None):
+        super().on_train_begin(logs)
+        if self.restored:
+            self.wait, self.best = self.restored["wait"], self.restored["best"]
+
+    def snapshot(self) -> dict:
+        return {"wait": int(self.wait), "best": None if self.best is None else float(self.best)}
+
+
+class ResumablePlateau(keras.callbacks.ReduceLROnPlateau):
+    def __init__(self, restored: dict | None = None, **kw):
+        super().__init__(**kw)
+        self.restored = restored
+
+    def on_train_begin(self, logs=None):
+        super().on_train_begin(logs)
+        if self.restored:
+            self.wait, self.best = self.restored["wait"], self.restored["best"]
+            self.cooldown_counter = self.restored["cooldown"]
+
+    def snapshot(self) -> dict:
+        return {"wait": int(self.wait), "best": None if self.best is None else float(self.best),
+                "cooldown": int(self.cooldown_counter)}
+
+
+class Checkpointer(keras.callbacks.Callback):
+    """Each epoch: model+optimizer to epoch-NNN.keras, then state.json (the commit point).
+
+    state.json is replaced atomically and names the checkpoint files it relies on, so after a
+    kill at any moment the newest state.json and the files it names are whole and agree.
+    Must come after the early-stopping and plateau callbacks in the list (it records them).
+    """
+
+    def __init__(self, ckpt_dir: Path, state: dict, early: ResumableEarlyStopping,
+                 plateau: ResumablePlateau, monitor: str = "val_accuracy"):
+        super().__init__()
+        self.dir, self.state, self.early, self.plateau = Path(ckpt_dir), state, early, plateau
+        self.monitor, self.lr = monitor, None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        # the rate this epoch ran with (ReduceLROnPlateau changes it in on_epoch_end)
+        self.lr = _float(self.model.optimizer.learning_rate)
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = {k: float(v) for k, v in (logs or {}).items()}
+        done = epoch + 1
+        name = f"epoch-{done:03d}.keras"
+        tmp = self.dir / f".tmp-{name}"
+        self.model.save(tmp)
+        tmp.replace(self.dir / name)
+        st = self.state
+        st["history"].append({"epoch": done, **logs, "learning_rate": self.lr})
+        best = st.get("best")
+        score = logs.get(self.monitor)
+        if score is not None and (best is None or score > best[self.monitor]):
+            st["best"] = {"epoch": done, "ckpt": name, self.monitor: score,
+                          "val_loss": logs.get("val_loss")}
+        st["epoch"], st["ckpt"] = done, name
+        st["early"], st["plateau"] = self.early.snapshot(), self.plateau.snapshot()
+        st["stopped_early"] = bool(self.model.stop_training)
+        write_json(self.dir / "state.json", st)
+        prune(self.dir, st)
+
+
+def prune(ckpt_dir: Path, state: dict) -> None:
+    """Delete checkpoint files the state no longer names (and temp files of a killed save)."""
+    keep = {state.get("ckpt"), (state.get("best") or {}).get("ckpt"), "state.json"}
+    for p in Path(ckpt_dir).iterdir():
+        stale = p.name.startswith(("epoch-", ".tmp-")) or p.name.endswith(".tmp")
+        if p.name not in keep and stale:
+            p.unlink(missing_ok=True)

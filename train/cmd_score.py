@@ -1,0 +1,34 @@
+"""Store the model's class probabilities for every status-ok face in the corpus catalog.
+
+Writes the `predictions` table (item_id, model, classes, probs, at; JSON lists), which the
+labeling GUI shows and sorts by. Safe to kill and rerun: finished batches are kept and skipped.
+
+example:
+  python -m train score runs/fer48 datasets/demo
+"""
+import json
+import sys
+
+from corpus import CorpusError
+
+from .card import CardError
+
+
+def add_arguments(p):
+    p.add_argument("model", help="run directory (or its model.keras)")
+    p.add_argument("corpus", help="corpus directory")
+    p.add_argument("--name", help="model name stored with each row (default: the run's name)")
+    p.add_argument("--rescore", action="store_true", help="score faces already scored again")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def main(args) -> int:
+    from .score import score
+    try:
+        r = score(args.model, args.corpus, name=args.name, rescore=args.rescore,
+                  progress=not args.quiet)
+    except (CardError, CorpusError) as exc:
+        print(f"train score: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(r, indent=2))
+    return 0

@@ -1,0 +1,89 @@
+"""predict(): find faces in new photos with curate's extractor, classify each, optionally draw them.
+
+The crops come from curate.faces.FaceExtractor at the model's input size with the settings the
+training corpus was extracted with (recorded in the model card), so a face is framed and
+aligned exactly as the training faces were.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from corpus import ImageError, to_array
+
+from .card import load_model
+
+EXTRACTOR_KEYS = ("detector", "upsample", "min_face", "margin", "max_side", "min_score")
+
+
+def extractor_for(card: dict, **overrides):
+    from curate.faces import FaceExtractor
+    settings = {k: v for k, v in (card.get("extractor") or {}).items()
+                if k in EXTRACTOR_KEYS and v is not None}
+    settings.update({k: v for k, v in overrides.items() if v is not None})
+    return FaceExtractor(size=card["input_size"], **settings)
+
+
+def safe_name(n: int, path) -> str:
+    """An output name from a counter and the input's stem, reduced to safe characters."""
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "_", Path(path).stem)[:40].strip("_") or "image"
+    return f"{n:03d}-{stem}.png"
+
+
+def annotate(rgb: np.ndarray, faces: list[dict], dest: Path) -> Path:
+    img = Image.fromarray(rgb)
+    draw = ImageDraw.Draw(img)
+    lw = max(2, round(max(img.size) / 300))
+    try:
+        font = ImageFont.load_default(size=max(12, round(max(img.size) / 45)))
+    except TypeError:          # Pillow < 10.1 has one fixed-size default font
+        font = ImageFont.load_default()
+    for f in faces:
+        l, t, r, b = f["box"]
+        draw.rectangle([l, t, r, b], outline=(255, 220, 0), width=lw)
+        text = "  ".join(f"{c} {p:.2f}" for c, p in f["top"][:2])
+        tb = draw.textbbox((l, b + lw), text, font=font)
+        draw.rectangle(tb, fill=(0, 0, 0))
+        draw.text((l, b + lw), text, fill=(255, 255, 255), font=font)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    img.save(dest)
+    return dest
+
+
+def predict(model_path, images, *, annotate_dir=None, detector=None, upsample=None,
+            model=None, card=None) -> list[dict]:
+    """One entry per input image: its faces (box, score, probabilities) or its error."""
+    if model is None:
+        model, card = load_model(model_path)
+    classes = card["classes"]
+    fx = extractor_for(card, detector=detector, upsample=upsample)
+    results = []
+    for n, path in enumerate(images, 1):
+        entry: dict = {"image": str(path), "faces": []}
+        try:
+            rgb = to_array(Path(path).read_bytes(), "RGB")
+        except (ImageError, OSError) as exc:
+            entry["error"] = str(exc)
+            results.append(entry)
+            continue
+        found = fx.extract(rgb)
+        if found:
+            x = np.stack([f.crop.astype(np.float32)[..., None] for f in found])
+            probs = np.asarray(model.predict_on_batch(x))
+            for f, p in zip(found, probs):
+                order = np.argsort(-p, kind="stable")
+                entry["faces"].append({
+                    "box": [int(v) for v in f.box], "score": round(float(f.score), 4),
+                    "too_small": bool(f.too_small),
+                    "probs": {c: round(float(p[i]), 4) for i, c in enumerate(classes)},
+                    "top": [(classes[i], round(float(p[i]), 4)) for i in order[:3]]})
+        else:
+            entry["note"] = "no face found"
+        if annotate_dir is not None:
+            entry["annotated"] = str(annotate(rgb, entry["faces"],
+                                              Path(annotate_dir) / safe_name(n, path)))
+        results.append(entry)
+    return results
