@@ -117,8 +117,11 @@ def _done_and_failed(corpus, dataset: str) -> tuple[set, dict]:
 def run_import(corpus, importer: str, path, *, dataset: str | None = None,
                mapping: dict | None = None, limit: int | None = None, size: int | None = None,
                as_kind: str | None = None, batch: int = 200, progress: bool = True,
-               options: dict | None = None, subject_regex=None) -> ImportReport:
+               options: dict | None = None, subject_regex=None,
+               **importer_options) -> ImportReport:
+    """Import `path` with the named importer; importer options as keywords or `options`."""
     mod = get_importer(importer)
+    options = {**(options or {}), **importer_options}
     path = Path(path)
     if not path.exists():
         raise ImportError_(f"{path} does not exist")
@@ -129,10 +132,10 @@ def run_import(corpus, importer: str, path, *, dataset: str | None = None,
     size = face_size_of(corpus, size) if kind == "face" else None
     done, failed_before = _done_and_failed(corpus, dataset)
     resolver = LabelResolver(corpus, mapping, log=lambda m: report.notes.append(m))
-    records = mod.records(path, **(options or {}))
+    records = mod.records(path, **options)
     if limit is not None:
         records = itertools.islice(records, limit)
-    total = mod.count(path, **(options or {})) if progress and hasattr(mod, "count") else None
+    total = mod.count(path, **options) if progress and hasattr(mod, "count") else None
     bar = tqdm(total=min(total, limit) if total and limit else total, disable=not progress,
                unit="row", desc=f"import {dataset}")
     while True:
@@ -150,7 +153,7 @@ def run_import(corpus, importer: str, path, *, dataset: str | None = None,
                     done.add(rec.source_id)
         bar.update(len(chunk))
     bar.close()
-    report.notes += getattr(mod, "notes", lambda p, **o: [])(path, **(options or {}))
+    report.notes += getattr(mod, "notes", lambda p, **o: [])(path, **options)
     report.classes_added = resolver.added
     return report
 

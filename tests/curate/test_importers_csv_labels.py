@@ -1,0 +1,84 @@
+import csv
+import os
+from collections import Counter
+
+import pytest
+
+from curate.importers import run_import
+from curate.importers.base import ImportError_
+from curate.importers.labels import conflicts
+
+
+@pytest.fixture
+def mux(shared_data):
+    return shared_data / "muxspace"
+
+
+def test_muxspace_legend_case_folded_conflict_recorded_webp_sniffed(mux, corpus):
+    report = run_import(corpus, "csv-labels", mux / "legend_subset.csv",
+                        include_unlabeled=True, progress=False)
+    assert report.dataset == "muxspace/legend_subset" and not report.failed
+    # 440 rows for 439 images (one image twice), plus the 10 unlabeled images
+    assert report.imported == 449 and report.same_bytes == 1
+    with open(mux / "legend_subset.csv") as fh:
+        raw = Counter(r["emotion"] for r in csv.DictReader(fh))
+    assert raw["HAPPINESS"] == raw["happiness"] == 40
+    labels = Counter(r["label"] for r in corpus.items(kind="image"))
+    # HAPPINESS + happiness -> happy; the conflicting image is left unlabeled, not picked
+    assert labels["happy"] == 80 and labels["sad"] == raw["SADNESS"] + raw["sadness"] - 1
+    assert labels[None] == 10 + 1
+    assert "contempt" in corpus.taxonomy.classes
+    # the conflicting duplicate: one item, two provenance rows, a recorded conflict
+    (c,) = report.conflicts
+    assert {c["label"], c["other_label"]} == {"surprise", "sad"}
+    item = corpus.item(c["item_id"])
+    assert item["label"] is None
+    assert [p["orig_name"] for p in corpus.provenance(item["id"])] == ["Avinash_30.jpg"] * 2
+    assert [k["label"] for k in conflicts(corpus, item["id"])] == [c["label"]]
+    history = corpus.label_history(item["id"])
+    assert history[-1]["old_label"] == "surprise" and history[-1]["new_label"] is None
+    # the labeler column is kept in provenance
+    assert '"user.id": "jhamski"' in corpus.provenance(item["id"])[0]["extra"]
+    # a .jpg name holding WebP bytes: format sniffed from the content
+    webp = corpus.db.execute("SELECT i.* FROM items i JOIN provenance p ON p.item_id=i.id"
+                             " WHERE p.orig_name='facial-expressions_2868588k.jpg'").fetchone()
+    assert webp["format"] == "WEBP" and webp["path"].endswith(".webp")
+    assert webp["label"] == "angry"
+    # rerun: nothing new, the conflict is not recorded twice
+    again = run_import(corpus, "csv-labels", mux / "legend_subset.csv", include_unlabeled=True,
+                       progress=False)
+    assert again.imported == 0 and again.already == 450 and not again.conflicts
+    assert len(conflicts(corpus)) == 1
+
+
+def test_as_faces_gives_gray_square_crops(mux, corpus):
+    report = run_import(corpus, "csv-labels", mux / "legend_subset.csv", as_kind="face",
+                        size=64, limit=5, progress=False)
+    assert report.imported == 5
+    for item in corpus.items(kind="face"):
+        assert (item["format"], item["width"], item["height"]) == ("PNG", 64, 64)
+
+
+def test_names_escaping_the_folder_and_missing_files_fail_per_row(mux, tmp_path, corpus):
+    legend = tmp_path / "legend.csv"
+    legend.write_text("who,file,mood\n"
+                      "a,Avinash_30.jpg,Happy\n"
+                      "b,../legend_subset.csv,sad\n"
+                      "c,/etc/passwd,sad\n"
+                      "d,nobody_here.jpg,sad\n"
+                      "e,Al_Gore_0002.jpg,bored\n")
+    report = run_import(corpus, "csv-labels", legend, image_col="file", label_col="mood",
+                        images=mux / "images", progress=False)
+    assert report.imported == 1
+    reasons = dict(report.failed)
+    assert "line 3" in reasons["1"] and "not a plain relative file name" in reasons["1"]
+    assert "not a plain relative file name" in reasons["2"]
+    assert "image file not found" in reasons["3"]
+    assert "unknown class 'bored'" in reasons["4"]
+    assert corpus.count(status="failed") == 4
+
+
+def test_missing_column_is_a_clear_error(mux, corpus):
+    with pytest.raises(ImportError_, match="no column 'label'"):
+        run_import(corpus, "csv-labels", mux / "legend_subset.csv", label_col="label",
+                   progress=False)
