@@ -65,7 +65,8 @@ def plan(query: str, n: int, pool_size: int) -> list[Entry]:
     for rank, kind in enumerate(kinds):
         title = f"{query} {rng.choice(WORDS)} #{rank + 1}"
         if kind == "dup" and originals:
-            src = rng.choice(originals)
+            # Without replacement: two copies of one original would share one URL.
+            src = originals.pop(rng.randrange(len(originals)))
             entries.append(Entry(rank, kind, src.pool_idx, src.variant, title))
             continue
         # Variants are distinct within a query, so distinct results are distinct files.

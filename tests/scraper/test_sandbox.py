@@ -51,6 +51,8 @@ def test_plan_is_deterministic_and_has_every_behaviour():
     kinds = {e.kind for e in a}
     assert kinds == {"ok", "slow", "e404", "e500", "html", "redir", "dup", "r429"}
     assert len({e.path for e in a}) == 60               # 60 distinct URLs
+    for q in (f"query {i}" for i in range(300)):        # two copies never share a URL
+        assert len({e.path for e in plan(q, 45, 23)}) == 45
     dups = [e for e in a if e.kind == "dup"]
     originals = {(e.pool_idx, e.variant) for e in a if e.kind in ("ok", "slow")}
     assert all((d.pool_idx, d.variant) in originals for d in dups)
