@@ -32,6 +32,8 @@ def add_arguments(p):
                                                            f"(default {DEFAULTS['preset']})")
     p.add_argument("--lr", type=float, help=f"RMSProp learning rate (default {DEFAULTS['lr']})")
     p.add_argument("--patience", type=int, help="early-stopping patience in epochs")
+    p.add_argument("--val-fraction", type=float,
+                   help="share of train held out when the corpus has no val split (default 0.1)")
     p.add_argument("--seed", type=int, help=f"default {DEFAULTS['seed']}")
     p.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
     p.add_argument("--overwrite", action="store_true", help="discard an existing checkpoint")

@@ -113,7 +113,8 @@ def class_counts(samples: Iterable[Sample]) -> dict[str, int]:
 def class_weights(labels: np.ndarray, n_classes: int) -> dict[int, float]:
     """Inverse-frequency weights (mean 1 over the samples), so rare classes count as much."""
     counts = np.bincount(labels, minlength=n_classes).astype(float)
-    return {i: float(len(labels) / (n_classes * c)) if c else 0.0 for i, c in enumerate(counts)}
+    present = int((counts > 0).sum())
+    return {i: float(len(labels) / (present * c)) if c else 0.0 for i, c in enumerate(counts)}
 
 
 # ---------------------------------------------------------------- pixels

@@ -138,7 +138,8 @@ def fit(corpus_path, out, *, resume: bool = False, overwrite: bool = False,
              cb.TqdmProgress(steps, cfg["epochs"], progress)]
     if state["epoch"] < cfg["epochs"] and not state["stopped_early"]:
         model.fit(train_ds, validation_data=val_ds, epochs=cfg["epochs"],
-                  initial_epoch=state["epoch"], class_weight=weights, callbacks=calls, verbose=0)
+                  initial_epoch=state["epoch"], class_weight=weights, callbacks=calls, verbose=0,
+                  shuffle=False)     # tf_dataset shuffles, seeded, each epoch
     elif state["stopped_early"]:
         log(f"{out}: early stopping already ended this run at epoch {state['epoch']}")
 

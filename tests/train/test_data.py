@@ -1,0 +1,129 @@
+import io
+import shutil
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from train.data import (DataError, class_weights, corpus_samples, folder_samples, iter_batches,
+                        resize_gray, tf_dataset, train_val)
+
+
+def fer_files(shared, label, n, part="train"):
+    return sorted((shared / "fer2013_images" / part / label).glob("*.jpg"))[:n]
+
+
+def png(path, size=None):
+    img = Image.open(path).convert("L")
+    if size:
+        img = img.resize((size, size))
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    return buf.getvalue()
+
+
+@pytest.fixture
+def mixed(corpus, shared_data):
+    """Faces with every status/split/source case the selection must get right."""
+    ids = {}
+    happy, sad, disgust = (fer_files(shared_data, c, 4) for c in ("happy", "sad", "disgust"))
+    for i, f in enumerate(happy):
+        ids[f"happy{i}"], _ = corpus.add_bytes(
+            png(f), fmt="PNG", kind="face", label="Happiness", label_source="import",
+            split="train" if i < 3 else "val", provenance={"source_dataset": "fer2013"})
+    for i, f in enumerate(disgust[:2]):
+        ids[f"disgust{i}"], _ = corpus.add_bytes(png(f), fmt="PNG", kind="face", label="disgust",
+                                                 label_source="import", split="train",
+                                                 provenance={"source_dataset": "fer2013"})
+    # a scraped face: the provenance (engine) sits on its parent image
+    photo = (shared_data / "photos" / "face_recognition" / "obama.jpg").read_bytes()
+    parent, _ = corpus.add_bytes(photo, fmt="JPEG", kind="image",
+                                 provenance={"engine": "bing", "query": "sad face"})
+    ids["scraped"], _ = corpus.add_bytes(png(sad[0], 100), fmt="PNG", kind="face", label="sad",
+                                         label_source="query", parent_id=parent, split="train")
+    ids["rejected"], _ = corpus.add_bytes(png(sad[1]), fmt="PNG", kind="face", label="sad",
+                                          label_source="import", split="train")
+    corpus.set_status(ids["rejected"], "rejected", reason="not a face")
+    ids["unlabeled"], _ = corpus.add_bytes(png(sad[2]), fmt="PNG", kind="face", split="train")
+    return corpus, ids
+
+
+def test_corpus_samples_filters(mixed):
+    c, ids = mixed
+    train = corpus_samples(c, split="train")
+    got = {s.item_id for s in train}
+    assert got == {ids["happy0"], ids["happy1"], ids["happy2"], ids["disgust0"],
+                   ids["disgust1"], ids["scraped"]}
+    assert all(s.path.startswith(str(c.root)) for s in train)
+    assert {s.label for s in train} == {"happy", "disgust", "sad"}     # "Happiness" -> happy
+    assert len(corpus_samples(c, labeled=False)) == 8                 # + val + unlabeled
+
+
+def test_sources_match_face_or_parent(mixed):
+    c, ids = mixed
+    assert {s.item_id for s in corpus_samples(c, sources=["bing"])} == {ids["scraped"]}
+    assert len(corpus_samples(c, split="train", sources=["fer2013"])) == 5
+    assert corpus_samples(c, sources=["nowhere"]) == []
+
+
+def test_six_class_fold(mixed):
+    c, _ = mixed
+    labels = {s.label for s in corpus_samples(c, fold={"disgust": "angry"})}
+    assert labels == {"happy", "angry", "sad"}
+
+
+def test_train_val_uses_val_split_or_holds_out(mixed, corpus):
+    c, ids = mixed
+    train, val, note = train_val(c)
+    assert [s.item_id for s in val] == [ids["happy3"]] and note == "val split"
+    c.db.execute("UPDATE items SET split='train' WHERE split='val'")
+    train2, val2, note2 = train_val(c, seed=3, val_fraction=0.3)
+    assert "held out" in note2 and len(val2) == 2 and len(train2) == 5
+    assert not {s.item_id for s in train2} & {s.item_id for s in val2}
+    assert [s.item_id for s in train_val(c, seed=3, val_fraction=0.3)[1]] == \
+        [s.item_id for s in val2]                                       # seeded
+
+
+def test_no_train_split_is_a_clear_error(corpus, shared_data):
+    corpus.add_bytes(png(fer_files(shared_data, "happy", 1)[0]), fmt="PNG", kind="face",
+                     label="happy", label_source="import")
+    with pytest.raises(DataError, match="curate split"):
+        train_val(corpus)
+
+
+def test_folder_samples_map_names(tmp_path, shared_data):
+    for folder, label in (("Happiness", "happy"), ("ANGER", "angry"), ("sleepy", "sad")):
+        (tmp_path / folder).mkdir()
+        for f in fer_files(shared_data, label, 2, "test"):
+            shutil.copy(f, tmp_path / folder / f.name)
+    samples, report = folder_samples(tmp_path)
+    assert sorted({s.label for s in samples}) == ["angry", "happy"]
+    assert report.unknown_folders == {"sleepy": 2}
+    with pytest.raises(DataError, match="no class folders"):
+        folder_samples(tmp_path / "sleepy")
+
+
+def test_class_weights_balance():
+    w = class_weights(np.array([0, 0, 0, 1]), 3)
+    assert w[0] == pytest.approx(4 / 6) and w[1] == pytest.approx(2.0) and w[2] == 0.0
+
+
+def test_both_pixel_paths_agree(tmp_path, shared_data):
+    """tf.data (training) and the Python loader (evaluate/score) must feed the same pixels."""
+    paths = []
+    for i, f in enumerate(fer_files(shared_data, "happy", 3)):
+        p = tmp_path / f"{i}.png"
+        p.write_bytes(png(f, 100 if i == 0 else None))      # one 100 px face, resized to 48
+        paths.append(str(p))
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n truncated")
+    ds = tf_dataset(paths, [0, 1, 2], 48, 8, shuffle=False, seed=1)
+    (x_tf, y), = list(ds.as_numpy_iterator())
+    assert x_tf.shape == (3, 48, 48, 1) and y.tolist() == [0, 1, 2]
+    batches = list(iter_batches(paths + [str(bad)], 48, batch=2))
+    idx = [i for b in batches for i in b[0]]
+    x_py = np.concatenate([b[1] for b in batches])
+    errors = [e for b in batches for e in b[2]]
+    assert idx == [0, 1, 2] and errors[0][0] == 3 and "PNG" in errors[0][1]
+    np.testing.assert_allclose(x_py, x_tf, atol=0.01)
+    assert resize_gray(np.zeros((48, 48), np.uint8), 48).shape == (48, 48, 1)

@@ -1,0 +1,96 @@
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.train.conftest import build_fer_corpus
+from train.data import DataError
+from train.fit import FitError, fit
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_fit_learns_better_than_chance(fer_run, shared_data):
+    """10 epochs on ~650 real FER2013 faces of 3 classes beat chance (1/3) on held-out faces."""
+    from train.evaluate import evaluate
+    run, card = fer_run
+    r = evaluate(run, shared_data / "fer2013_images" / "test", out=run / "eval-folders")
+    assert r["counts"]["evaluated"] == 143 + 67 + 100          # happy, surprise, neutral
+    assert r["accuracy"] >= 0.43, r["accuracy"]
+    assert r["macro_f1"] >= 0.40, r["macro_f1"]
+    assert card["metrics"]["val_accuracy"] > 0.40
+
+
+def test_run_directory_and_card(fer_run, fer_small):
+    run, card = fer_run
+    assert (run / "model.keras").is_file()
+    assert json.loads((run / "model_card.json").read_text()) == card
+    assert card["classes"] == ["happy", "surprise", "neutral"]       # taxonomy order
+    assert card["input_size"] == 48 and card["preset"] == "small"
+    counts = card["data"]["counts"]
+    n_train = fer_small.count(kind="face", split="train")
+    assert sum(counts["train"].values()) == n_train
+    assert sum(counts["val"].values()) == fer_small.count(kind="face", split="val")
+    assert card["data"]["source_datasets"] == {"fer2013": n_train + sum(counts["val"].values())}
+    assert card["data"]["classes_absent_from_train"] == ["angry", "disgust", "fear", "sad"]
+    assert card["hyperparameters"]["optimizer"] == "RMSprop"
+    assert [h["epoch"] for h in card["history"]] == list(range(1, 11))
+    best = max(card["history"], key=lambda h: h["val_accuracy"])
+    assert card["metrics"]["best_epoch"] == best["epoch"]
+    assert list((run / "logs").rglob("events.out.tfevents.*")), "no TensorBoard logs"
+    state = json.loads((run / "checkpoint" / "state.json").read_text())
+    assert state["epoch"] == 10 and len(list((run / "checkpoint").glob("epoch-*"))) <= 2
+
+
+def test_existing_run_needs_resume_or_overwrite(fer_run, fer_small):
+    run, card = fer_run
+    with pytest.raises(FitError, match="--resume"):
+        fit(fer_small.root, run, epochs=10, progress=False)
+    with pytest.raises(FitError, match="size"):
+        fit(fer_small.root, run, resume=True, size=100, progress=False)
+    again = fit(fer_small.root, run, resume=True, progress=False)   # all epochs done: no training
+    assert again["history"] == card["history"]
+
+
+def test_resume_after_kill9_continues_the_epoch_count(fer_small, tmp_path):
+    out = tmp_path / "run"
+    cmd = [sys.executable, "-m", "train", "fit", str(fer_small.root), "--out", str(out),
+           "--size", "48", "--batch", "32", "--preset", "tiny", "--patience", "50", "--quiet"]
+    proc = subprocess.Popen(cmd + ["--epochs", "50"], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    state_file = out / "checkpoint" / "state.json"
+    deadline = time.monotonic() + 180
+    try:
+        while not (state_file.exists() and json.loads(state_file.read_text())["epoch"] >= 2):
+            assert proc.poll() is None, proc.communicate()[1][-2000:]
+            assert time.monotonic() < deadline, "fit did not reach epoch 2 in 180 s"
+            time.sleep(0.1)
+    finally:
+        proc.kill()                                               # SIGKILL: no cleanup runs
+        proc.communicate()
+    killed_at = json.loads(state_file.read_text())["epoch"]
+    assert not (out / "model.keras").exists()
+    target = killed_at + 2
+    done = subprocess.run(cmd + ["--epochs", str(target), "--resume"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert f"after epoch {killed_at} of {target}" in done.stderr
+    card = json.loads((out / "model_card.json").read_text())
+    assert [h["epoch"] for h in card["history"]] == list(range(1, target + 1))
+    assert card["metrics"]["epochs_run"] == target
+    assert json.loads(state_file.read_text())["epoch"] == target
+
+
+def test_six_class_and_sources(tmp_path, shared_data):
+    c = build_fer_corpus(tmp_path / "c", shared_data, classes=("angry", "disgust", "happy"),
+                         n_train=24, n_test=0, val_fraction=0.25)
+    card = fit(c.root, tmp_path / "six", size=48, epochs=1, batch=16, preset="tiny",
+               six_class=True, progress=False, log=lambda m: None)
+    assert card["classes"] == ["angry", "happy"] and card["fold"] == {"disgust": "angry"}
+    assert card["data"]["counts"]["train"]["angry"] > 24              # angry + disgust
+    with pytest.raises(DataError, match="no labeled"):
+        fit(c.root, tmp_path / "none", sources=["bing"], epochs=1, progress=False)
+    c.close()
