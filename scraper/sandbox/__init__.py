@@ -39,8 +39,13 @@ def main(args) -> int:
     except PoolError as exc:
         print(f"sandbox: {exc}", file=sys.stderr)
         return 2
-    srv = Sandbox(pool, port=args.port, results=args.results, slow_s=args.slow,
-                  verbose=args.verbose)
+    try:
+        srv = Sandbox(pool, port=args.port, results=args.results, slow_s=args.slow,
+                      verbose=args.verbose)
+    except OSError as exc:
+        print(f"sandbox: cannot listen on 127.0.0.1:{args.port}: {exc.strerror or exc} "
+              f"(choose another --port, or --port 0 for any free one)", file=sys.stderr)
+        return 2
     # The demo reads this line to learn the port when started with --port 0.
     print(f"sandbox: serving {len(pool)} pool images at {srv.url} "
           f"(try {srv.url}/search?q=happy+human+face&tbm=isch)", flush=True)
