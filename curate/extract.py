@@ -1,0 +1,268 @@
+"""The extraction stage: every image/frame item of a corpus -> aligned gray face items.
+
+    run_extract(corpus, size=100, workers=2) -> ExtractStats
+
+Work is spread over processes (decode + detect + crop are CPU-bound and release nothing to
+threads); only the parent writes the catalog, in batches of images, one transaction each: a
+batch's face items, their rows in `faces` and the `extractions` rows marking its images done go
+in together. kill -9 therefore loses at most the batch in flight, and a rerun redoes exactly
+that batch; face bytes are content-addressed, so nothing is stored twice.
+"""
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import os
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from tqdm import tqdm
+
+from corpus import Corpus, ImageError, now, save_stage, to_array, verify
+
+from .faces import FaceExtractor, encode_png
+
+DDL = """
+CREATE TABLE IF NOT EXISTS extractions (
+    image_id  INTEGER PRIMARY KEY REFERENCES items(id),
+    outcome   TEXT NOT NULL,        -- faces | no_face | too_small | error
+    n_faces   INTEGER NOT NULL,     -- faces stored as ok items
+    n_small   INTEGER NOT NULL,     -- faces stored as rejected ('too small')
+    reason    TEXT,
+    settings  TEXT NOT NULL,        -- JSON: detector, upsample, size, margin, ...
+    at        TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS faces (
+    face_id   INTEGER PRIMARY KEY REFERENCES items(id),
+    image_id  INTEGER NOT NULL REFERENCES items(id),
+    idx       INTEGER NOT NULL,     -- 0 = best score in its image
+    left INTEGER, top INTEGER, right INTEGER, bottom INTEGER,   -- source image pixels
+    score     REAL,
+    landmarks TEXT,                 -- JSON [[x, y] x 5], source image pixels
+    rotation  REAL,                 -- degrees the eye line was tilted before alignment
+    detector  TEXT
+);
+CREATE INDEX IF NOT EXISTS faces_image ON faces(image_id);
+"""
+IMAGE_KINDS = ("image", "frame")
+USER = "curate-extract"
+
+
+@dataclass
+class ExtractStats:
+    images: int = 0
+    faces: int = 0
+    too_small: int = 0
+    no_face: int = 0
+    errors: int = 0
+    skipped_done: int = 0
+    outcomes: dict = field(default_factory=dict)
+
+    def line(self) -> str:
+        return (f"{self.images} images processed ({self.skipped_done} already done): "
+                f"{self.faces} faces, {self.too_small} too small, {self.no_face} without a face, "
+                f"{self.errors} errors")
+
+
+# ---------------------------------------------------------------- worker side
+_FX: FaceExtractor | None = None
+
+
+def _init_worker(settings: dict) -> None:
+    global _FX
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    _FX = FaceExtractor(**settings)
+
+
+def process_image(job: tuple[int, str]) -> dict:
+    """(item id, file path) -> plain dict of results; runs in a worker, touches no catalog."""
+    item_id, path = job
+    fx = _FX
+    try:
+        data = open(path, "rb").read()
+        info = verify(data)
+        image = to_array(data, "RGB")
+    except (ImageError, OSError) as exc:
+        return {"id": item_id, "error": str(exc)}
+    note = f"animated {info.format}, {info.frames} frames: first frame used" \
+        if info.frames > 1 else None
+    h, w = image.shape[:2]
+    if min(h, w) < fx.min_face:
+        return {"id": item_id, "faces": [], "note": _join(note, f"image {w}x{h} is smaller than "
+                                                                f"the minimum face ({fx.min_face} px)")}
+    faces = [{"png": encode_png(f.crop), "box": list(f.box), "score": f.score,
+              "landmarks": [list(p) for p in f.landmarks], "rotation": f.rotation,
+              "too_small": f.too_small} for f in fx.extract(image)]
+    return {"id": item_id, "faces": faces, "note": note, "width": w, "height": h}
+
+
+def _join(*parts):
+    return "; ".join(p for p in parts if p) or None
+
+
+# ---------------------------------------------------------------- parent side
+def pending_images(corpus: Corpus) -> list:
+    return list(corpus.db.execute(
+        "SELECT * FROM items WHERE kind IN ('image', 'frame') AND status='ok' AND path IS NOT NULL"
+        " AND id NOT IN (SELECT image_id FROM extractions) ORDER BY id"))
+
+
+def _face_provenance(corpus: Corpus, image_id: int) -> list[dict]:
+    """A face is found where its image was found: copy the image's provenance rows."""
+    out = []
+    for row in corpus.provenance(image_id):
+        prov = {k: v for k, v in row.items() if k not in ("id", "item_id", "extra")}
+        prov.update(json.loads(row["extra"]) if row["extra"] else {})
+        out.append({k: v for k, v in prov.items() if v is not None})
+    return out
+
+
+def _commit(corpus: Corpus, image, result: dict, settings: dict, stats: ExtractStats) -> None:
+    """Store one image's outcome; called inside the batch transaction."""
+    db = corpus.db
+    image_id = image["id"]
+    if "error" in result:
+        reason = f"extract: {result['error']}"
+        db.execute("INSERT INTO extractions VALUES (?,?,?,?,?,?,?)",
+                   (image_id, "error", 0, 0, result["error"], json.dumps(settings), now()))
+        corpus.set_status(image_id, "failed", reason=reason, user=USER)
+        stats.errors += 1
+        return
+    provs = _face_provenance(corpus, image_id) if result["faces"] else []
+    n_ok = n_small = 0
+    for idx, f in enumerate(result["faces"]):
+        size = settings["size"]
+        face_id, _ = corpus.add_bytes(
+            f["png"], fmt="PNG", kind="face", width=size, height=size,
+            label=image["label"], label_source=image["label_source"] if image["label"] else None,
+            user=image["label_by"], provenance=provs[0] if provs else None,
+            parent_id=image_id, subject=image["subject"], split=image["split"],
+            status="rejected" if f["too_small"] else "ok",
+            reason=(f"too small: face {f['box'][2] - f['box'][0]} px wide < min face "
+                    f"{settings['min_face']} px") if f["too_small"] else None,
+            meta={"score": round(f["score"], 3), "rotation": round(f["rotation"], 2)})
+        for prov in provs[1:]:
+            corpus._add_provenance(face_id, prov)
+        db.execute("INSERT OR IGNORE INTO faces VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                   (face_id, image_id, idx, *f["box"], f["score"], json.dumps(f["landmarks"]),
+                    f["rotation"], settings["detector"]))
+        if f["too_small"]:
+            n_small += 1
+        else:
+            n_ok += 1
+    outcome = "faces" if n_ok else "too_small" if n_small else "no_face"
+    reason = result.get("note")
+    if outcome == "no_face":
+        reason = _join("no face", reason)
+    elif outcome == "too_small":
+        reason = _join(f"only faces smaller than {settings['min_face']} px", reason)
+    db.execute("INSERT INTO extractions VALUES (?,?,?,?,?,?,?)",
+               (image_id, outcome, n_ok, n_small, reason, json.dumps(settings), now()))
+    stats.faces += n_ok
+    stats.too_small += n_small
+    stats.no_face += outcome == "no_face"
+    stats.outcomes[outcome] = stats.outcomes.get(outcome, 0) + 1
+
+
+def resolve_size(corpus: Corpus, size: int | None) -> int:
+    current = corpus.get_meta("face_size")
+    if size is None:
+        return int(current or 100)
+    if current is not None and int(current) != int(size):
+        raise ValueError(f"{corpus.root} holds {current}x{current} faces; extract with "
+                         f"--size {current}, or into a new corpus for {size}x{size}")
+    return int(size)
+
+
+def run_extract(corpus: Corpus, *, size: int | None = None, detector: str = "hog",
+                upsample: int = 1, min_face: int = 24, margin: float = 0.25,
+                max_side: int = 800, min_score: float | None = None, workers: int | None = None,
+                batch: int = 16, progress: bool = True, write_stage: bool = True) -> ExtractStats:
+    corpus.ensure(DDL)
+    size = resolve_size(corpus, size)
+    corpus.set_meta("face_size", size)
+    settings = {"size": size, "detector": detector, "upsample": upsample, "min_face": min_face,
+                "margin": margin, "max_side": max_side, "min_score": min_score}
+    todo = pending_images(corpus)
+    stats = ExtractStats(skipped_done=corpus.db.execute(
+        "SELECT COUNT(*) FROM extractions").fetchone()[0])
+    workers = max(1, min(workers or os.cpu_count() or 1, len(todo) or 1))
+    by_id = {row["id"]: row for row in todo}
+    jobs = [(row["id"], str(corpus.path_of(row))) for row in todo]
+    # Built here first so a missing model fails once, before any worker starts.
+    recorded = dict(settings, min_score=FaceExtractor(**settings).min_score)
+    if workers == 1:
+        _init_worker(settings)
+        pool, results = None, map(process_image, jobs)
+    else:
+        # fork: works from any caller (no __main__ guard needed, unlike spawn) and shares the
+        # loaded models; the children never touch the parent's SQLite connection.
+        pool = mp.get_context("fork").Pool(workers, _init_worker, (settings,))
+        results = pool.imap_unordered(process_image, jobs, chunksize=1)
+    bar = tqdm(total=len(jobs), unit="img", desc="extract", disable=not progress)
+    pending: list[dict] = []
+    last = time.monotonic()
+
+    def flush():
+        nonlocal last
+        if pending:
+            with corpus.transaction():
+                for res in pending:
+                    _commit(corpus, by_id[res["id"]], res, recorded, stats)
+            stats.images += len(pending)
+            bar.update(len(pending))
+            pending.clear()
+        last = time.monotonic()
+
+    try:
+        for res in results:
+            pending.append(res)
+            if len(pending) >= batch or time.monotonic() - last > 5:
+                flush()
+        flush()
+    finally:
+        if pool is not None:
+            pool.terminate()
+        bar.close()
+    if write_stage:
+        write_faces_stage(corpus)
+    return stats
+
+
+def write_faces_stage(corpus: Corpus) -> dict:
+    """stages/02_faces.pkl: every ok face of the corpus as X (N x S x S uint8) + ids + labels."""
+    corpus.ensure(DDL)
+    size = int(corpus.get_meta("face_size", 100))
+    classes = list(corpus.taxonomy.classes)
+    rows = list(corpus.db.execute(
+        "SELECT i.id, i.path, i.label, i.label_source, i.parent_id, f.left, f.top, f.right,"
+        " f.bottom, f.score FROM items i LEFT JOIN faces f ON f.face_id = i.id"
+        " WHERE i.kind='face' AND i.status='ok' AND i.path IS NOT NULL ORDER BY i.id"))
+    X = np.zeros((len(rows), size, size), np.uint8)
+    import cv2
+    resized = 0
+    for n, r in enumerate(rows):
+        img = to_array((corpus.root / r["path"]).read_bytes(), "L")
+        if img.shape != (size, size):
+            img = cv2.resize(img, (size, size), interpolation=cv2.INTER_AREA)
+            resized += 1
+        X[n] = img
+    payload = {
+        "X": X,
+        "ids": np.array([r["id"] for r in rows], np.int64),
+        "source_ids": np.array([r["parent_id"] or -1 for r in rows], np.int64),
+        "boxes": np.array([[r["left"], r["top"], r["right"], r["bottom"]] if r["left"] is not None
+                           else [-1, -1, -1, -1] for r in rows], np.int32).reshape(-1, 4),
+        "scores": np.array([r["score"] if r["score"] is not None else np.nan for r in rows],
+                           np.float32),
+        "labels": [r["label"] for r in rows],
+        "label_sources": [r["label_source"] for r in rows],
+        "y": np.array([classes.index(r["label"]) if r["label"] in classes else -1
+                       for r in rows], np.int64),
+        "classes": classes,
+        "meta": {"face_size": size, "written_at": now(), "resized_to_fit": resized,
+                 "corpus": str(corpus.root)},
+    }
+    save_stage(corpus, "faces", payload)
+    return payload
