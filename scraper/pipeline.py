@@ -72,11 +72,14 @@ class QueryOutcome:
         return head + str(self.summary) + ("" if self.browsed else " [saved result list]")
 
 
-def extend_taxonomy(corpus: Corpus, names) -> dict[str, str]:
+def extend_taxonomy(corpus: Corpus, names, log=None) -> dict[str, str]:
     """Make every class name known to the corpus taxonomy; return name -> canonical class."""
     tax = corpus.taxonomy
     new = [" ".join(n.casefold().split()) for n in names if tax.maybe_canonical(n) is None]
     if new:
+        # Said out loud: a typo in --label would otherwise become a class silently.
+        (log or print)(f"adding class(es) {', '.join(new)} to the corpus taxonomy "
+                       f"({', '.join(tax.classes)})")
         corpus.set_taxonomy(tax.with_classes(new))
         tax = corpus.taxonomy
     return {n: tax.canonical(n) for n in names}
@@ -146,7 +149,7 @@ def scrape_queries(corpus: Corpus, queries: list[tuple[str, str | None]], *, eng
     log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
     eng = get_engine(engine, base_url)
     corpus.ensure(SCRAPE_DDL)
-    labels = extend_taxonomy(corpus, sorted({lab for _, lab in queries if lab}))
+    labels = extend_taxonomy(corpus, sorted({lab for _, lab in queries if lab}), log)
     own_browser = browser is None
     browser = browser or Browser(local=is_local(eng.base_url))
     downloader = Downloader(corpus, workers=workers, per_host=per_host, delay=delay,

@@ -29,6 +29,11 @@ def test_stops_at_max_results(sandbox, browser):
     assert sandbox.hits.get("/sandbox/batch", 0) - before <= 2     # no need to reach the end
 
 
+def test_bing_engine_runs_live_on_the_sandbox(sandbox, browser):
+    page = browser.collect(get_engine("bing", sandbox.url), Q)
+    assert [r.image_url for r in page.results] == sandbox.expected(Q)
+
+
 @pytest.mark.parametrize("query, name", [("blocked captcha", "unusual traffic / captcha"),
                                          ("blocked enablejs", "enable JavaScript")])
 def test_block_page_is_reported_on_load(sandbox, browser, query, name):

@@ -93,3 +93,12 @@ def test_saved_list_is_reused_only_when_it_covers_the_request(corpus):
     assert saved_results(corpus, "google", "q", "http://127.0.0.1:2", 5) is None   # other site
     save_results(corpus, "google", "q", "happy", None, "p", 50, results)  # page ran out at 10
     assert len(saved_results(corpus, "google", "q", None, 100)[1]) == 10
+
+
+def test_page_that_is_not_results_is_unrecognised(corpus, sandbox, browser):
+    out, = scrape_queries(corpus, [("happy human face", "happy")],
+                          base_url=sandbox.url + "/nowhere", browser=browser, progress=False)
+    assert out.error.startswith("unrecognised page")
+    assert report([out])[1] == 4
+    row = corpus.db.execute("SELECT status, reason FROM scrape_queries").fetchone()
+    assert row["status"] == "failed" and "unrecognised" in row["reason"]
