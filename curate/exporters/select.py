@@ -74,9 +74,11 @@ def select(corpus, *, six_class: bool = False, splits: list[str] | None = None) 
     for status, n in corpus.db.execute("SELECT status, count(*) FROM items WHERE kind='face'"
                                        " AND status != 'ok' GROUP BY status"):
         sel.exclude(f"{status}", n)
-    n_images = corpus.db.execute("SELECT count(*) FROM items WHERE kind != 'face' AND"
-                                 " status='ok'").fetchone()[0]
-    sel.exclude("images/frames that are not face crops (run curate extract)", n_images)
+    n_images = corpus.db.execute(
+        "SELECT count(*) FROM items i WHERE kind != 'face' AND status='ok' AND NOT EXISTS"
+        " (SELECT 1 FROM items f WHERE f.parent_id = i.id AND f.kind = 'face')").fetchone()[0]
+    sel.exclude("images/frames with no extracted face (not extracted yet, or no face found)",
+                n_images)
     wanted = {normalize_split(s) for s in splits} if splits else None
     for row in corpus.items(kind="face", status="ok"):
         if row["label"] is None:
