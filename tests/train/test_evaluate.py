@@ -1,0 +1,69 @@
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from train.card import load_model
+from train.evaluate import evaluate
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_cli_json_agrees_with_an_independent_count(fer_run, fer_small, tmp_path, artifacts):
+    run, card = fer_run
+    out = tmp_path / "eval"
+    done = subprocess.run([sys.executable, "-m", "train", "evaluate", str(run),
+                           str(fer_small.root), "--split", "test", "--json", "--out", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    r = json.loads(done.stdout)
+    # recount by hand: decode each test face with PIL, predict, tally
+    model, _ = load_model(run)
+    rows = list(fer_small.items(kind="face", split="test"))
+    x = np.stack([np.asarray(Image.open(fer_small.path_of(row)), np.float32)[..., None]
+                  for row in rows])
+    probs = model.predict(x, verbose=0)
+    classes = card["classes"]
+    truth = np.array([classes.index(row["label"]) for row in rows])
+    pred = probs.argmax(1)
+    cm = np.zeros((3, 3), int)
+    for t, p in zip(truth, pred):
+        cm[t, p] += 1
+    assert r["confusion"]["matrix"] == cm.tolist()
+    assert r["counts"]["evaluated"] == len(rows)
+    assert abs(r["accuracy"] - np.trace(cm) / len(rows)) < 1e-9
+    top2 = np.mean([t in np.argsort(-p)[:2] for t, p in zip(truth, probs)])
+    assert abs(r["top2_accuracy"] - top2) < 1e-9 and r["top3_accuracy"] == 1.0
+    for i, c in enumerate(classes):
+        assert r["per_class"][c]["support"] == cm[i].sum()
+        assert abs(r["per_class"][c]["recall"] - cm[i, i] / cm[i].sum()) < 1e-9
+    assert r["absent_in_data"] == [] and r["counts"]["not_in_model"] == {}
+    for name in ("confusion", "curves", "mistakes"):
+        png = Path(r["files"][name])
+        assert png.is_file() and Image.open(png).size[0] > 300
+        shutil.copy(png, artifacts / f"train-eval-{name}.png")
+
+
+def test_folders_names_through_taxonomy_and_odd_classes(fer_run, shared_data, tmp_path):
+    run, _ = fer_run
+    data = tmp_path / "folders"
+    src = shared_data / "fer2013_images" / "test"
+    for folder, label, n in (("Happiness", "happy", 5), ("Surprised", "surprise", 4),
+                             ("contempt", "happy", 3), ("sleepy", "sad", 2)):
+        (data / folder).mkdir(parents=True)
+        for f in sorted((src / label).glob("*.jpg"))[:n]:
+            shutil.copy(f, data / folder / f.name)
+    (data / "Happiness" / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    r = evaluate(run, data, out=tmp_path / "out")
+    assert r["data_kind"] == "folders" and r["split"] is None
+    assert r["counts"]["data"] == {"contempt": 3, "happy": 6, "surprise": 4}
+    assert r["counts"]["not_in_model"] == {"contempt": 3}       # a class the model lacks
+    assert r["counts"]["unknown_folders"] == {"sleepy": 2}      # not a class at all
+    assert r["absent_in_data"] == ["neutral"]
+    assert r["counts"]["unreadable"] == 1 and "broken.jpg" in r["unreadable"][0]["path"]
+    assert r["counts"]["evaluated"] == 9 == r["n"]
+    assert r["per_class"]["neutral"]["recall"] is None

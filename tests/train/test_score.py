@@ -1,0 +1,36 @@
+import io
+import json
+
+from PIL import Image
+
+from train.score import score
+
+
+def test_scores_every_ok_face_once(fer_run, corpus, shared_data):
+    run, card = fer_run
+    files = sorted((shared_data / "fer2013_images" / "test" / "happy").glob("*.jpg"))[:6]
+    ids = []
+    for i, f in enumerate(files):
+        img = Image.open(f).convert("L")
+        if i == 0:
+            img = img.resize((100, 100))          # a 100 px face scored by a 48 px model
+        buf = io.BytesIO()
+        img.save(buf, "PNG")
+        ids.append(corpus.add_bytes(buf.getvalue(), fmt="PNG", kind="face",
+                                    label="happy" if i < 4 else None, label_source="import")[0])
+    corpus.set_status(ids[1], "rejected", reason="blurry")
+    corpus.path_of(ids[2]).write_bytes(b"\x89PNG\r\n\x1a\n damaged on disk")
+    r = score(run, corpus.root, progress=False)
+    assert r["faces"] == 5 and r["scored"] == 4 and r["already_scored"] == 0
+    assert [u["item_id"] for u in r["unreadable"]] == [ids[2]]
+    rows = corpus.db.execute("SELECT item_id, model, classes, probs FROM predictions"
+                             " ORDER BY item_id").fetchall()
+    assert [row[0] for row in rows] == [ids[0], ids[3], ids[4], ids[5]]
+    for row in rows:
+        assert row[1] == run.name and json.loads(row[2]) == card["classes"]
+        assert abs(sum(json.loads(row[3])) - 1) < 1e-3
+    again = score(run, corpus.root, progress=False)
+    # only the unreadable face is tried again (and is still unreadable)
+    assert again["scored"] == 0 and again["already_scored"] == 4 and len(again["unreadable"]) == 1
+    assert score(run, corpus.root, rescore=True, progress=False, name="other")["scored"] == 4
+    assert corpus.db.execute("SELECT COUNT(*) FROM predictions").fetchone()[0] == 8
