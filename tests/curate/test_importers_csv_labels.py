@@ -4,6 +4,8 @@ from collections import Counter
 
 import pytest
 
+from corpus import to_array
+from corpus.sheets import contact_sheet
 from curate.importers import run_import
 from curate.importers.base import ImportError_
 from curate.importers.labels import conflicts
@@ -51,12 +53,17 @@ def test_muxspace_legend_case_folded_conflict_recorded_webp_sniffed(mux, corpus)
     assert len(conflicts(corpus)) == 1
 
 
-def test_as_faces_gives_gray_square_crops(mux, corpus):
+def test_as_faces_gives_gray_square_crops(mux, corpus, artifacts):
     report = run_import(corpus, "csv-labels", mux / "legend_subset.csv", as_kind="face",
-                        size=64, limit=5, progress=False)
-    assert report.imported == 5
-    for item in corpus.items(kind="face"):
+                        size=64, limit=24, progress=False)
+    assert report.imported == 24
+    faces = list(corpus.items(kind="face"))
+    for item in faces:
         assert (item["format"], item["width"], item["height"]) == ("PNG", 64, 64)
+        assert to_array(corpus.read_bytes(item), "L").shape == (64, 64)
+    contact_sheet([("muxspace --as face", [to_array(corpus.read_bytes(r), "L") for r in faces],
+                    [r["label"] or "-" for r in faces])], artifacts / "import_muxspace_faces.png",
+                  cols=8, cell=64)
 
 
 def test_names_escaping_the_folder_and_missing_files_fail_per_row(mux, tmp_path, corpus):

@@ -5,11 +5,13 @@ from collections import Counter
 import pytest
 
 from corpus import load_mapping, to_array
+from corpus.sheets import contact_sheet
 from curate.importers import run_import
 from curate.importers.base import ImportError_
 
 
-def test_ckplus48_imports_seven_classes_with_contempt_and_subjects(shared_data, corpus):
+def test_ckplus48_imports_seven_classes_with_contempt_and_subjects(shared_data, corpus,
+                                                                   artifacts):
     report = run_import(corpus, "folders", shared_data / "ckplus48" / "CK+48", size=48,
                         progress=False)
     assert report.imported == 981 and not report.failed
@@ -25,6 +27,15 @@ def test_ckplus48_imports_seven_classes_with_contempt_and_subjects(shared_data, 
                             " WHERE p.orig_name='S138_008_00000007.png'").fetchone()
     assert (row["subject"], row["label"]) == ("S138", "contempt")
     assert to_array(corpus.read_bytes(row), "L").shape == (48, 48)
+    # a person checks that labels and crops look right: 8 faces per imported class
+    sections = []
+    for cls in corpus.taxonomy.classes:
+        rows = list(corpus.items(kind="face", label=cls))[::25][:8]
+        if rows:
+            sections.append((cls, [to_array(corpus.read_bytes(r), "L") for r in rows],
+                             [r["subject"] for r in rows]))
+    contact_sheet(sections, artifacts / "import_ckplus48.png", cols=8, cell=64,
+                  title="CK+48 imported as faces (caption: subject)")
 
 
 def test_contempt_can_be_folded_with_a_map_file(shared_data, tmp_path, corpus):
