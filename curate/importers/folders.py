@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from corpus.taxonomy import FER_CLASSES, OPTIONAL_CLASSES, Taxonomy
+
 from .base import ImportError_, folder_dataset, Record, guess_subject, iter_files, rel_id
 
 NAME = "folders"
 KIND = "face"
+_KNOWN = Taxonomy(FER_CLASSES + OPTIONAL_CLASSES)
 SPLIT_NAMES = {"train", "training", "test", "testing", "val", "valid", "validation", "dev",
                "publictest", "privatetest"}
 
@@ -35,6 +38,10 @@ def layout(root: Path) -> list[tuple[str | None, Path]]:
         raise ImportError_(f"{root} has no sub-folders; expected one folder per class")
     if any(t.name.casefold() in SPLIT_NAMES for t in tops):
         return [(t.name, c) for t in tops for c in _subdirs(t)]
+    if not any(_KNOWN.maybe_canonical(t.name) for t in tops) and all(_subdirs(t) for t in tops):
+        # e.g. ckplus48/ holding CK+48/<class>/: every file would fail as "unknown class"
+        raise ImportError_(f"{root} has no class folders: {', '.join(t.name for t in tops)} "
+                           f"hold(s) more folders; did you mean {tops[0]}?")
     return [(None, t) for t in tops]
 
 

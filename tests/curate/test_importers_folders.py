@@ -101,3 +101,9 @@ def test_a_folder_without_class_folders_is_refused(tmp_path, corpus):
     (tmp_path / "flat" / "x.png").write_bytes(b"x")
     with pytest.raises(ImportError_, match="no sub-folders"):
         run_import(corpus, "folders", tmp_path / "flat", progress=False)
+
+
+def test_a_dataset_folder_one_level_too_high_is_refused_with_a_hint(shared_data, corpus):
+    with pytest.raises(ImportError_, match="did you mean .*CK\\+48"):
+        run_import(corpus, "folders", shared_data / "ckplus48", progress=False)
+    assert corpus.count(status=None) == 0
