@@ -20,6 +20,6 @@ def sandbox(sandbox_pool):
 @pytest.fixture(scope="session")
 def browser():
     from scraper.browser import Browser
-    b = Browser(local=True, wait_s=1.0)
+    b = Browser(local=True, wait_s=1.5)
     yield b
     b.close()

@@ -7,7 +7,7 @@ from scraper.engines import BlockedPage, get_engine
 Q = "surprised human face"
 
 
-def test_collects_every_result_through_scrolling_and_show_more(sandbox, browser):
+def test_collects_every_result_through_scrolling_and_show_more(sandbox, browser, artifacts):
     google = get_engine("google", sandbox.url)
     before = dict(sandbox.hits)
     page = browser.collect(google, Q)
@@ -19,6 +19,8 @@ def test_collects_every_result_through_scrolling_and_show_more(sandbox, browser)
     thumbs = sandbox.hits.get("/encrypted-tbn0/images", 0) - before.get("/encrypted-tbn0/images", 0)
     assert thumbs >= len({r.thumbnail_url for r in page.results})   # duplicates share a thumbnail
     assert all(r.thumbnail_url and r.source_page for r in page.results)
+    browser.driver.execute_script("window.scrollTo(0, document.body.scrollHeight);")
+    browser.driver.save_screenshot(str(artifacts / "scraper_sandbox_results_bottom.png"))
 
 
 def test_stops_at_max_results(sandbox, browser):

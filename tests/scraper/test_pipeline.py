@@ -3,7 +3,10 @@ import hashlib
 
 import requests
 
-from corpus import ImageError, verify
+from PIL import Image
+
+from corpus import ImageError, to_pil, verify
+from corpus.sheets import contact_sheet
 from scraper.browser import Browser
 from scraper.engines import Result
 from scraper.pipeline import (QueryOutcome, report, save_results, saved_results, scrape_queries,
@@ -27,7 +30,7 @@ def fetch_truth(urls):
     return good, bad
 
 
-def test_scrape_lands_in_corpus_with_provenance_then_resumes(corpus, sandbox, browser):
+def test_scrape_lands_in_corpus_with_provenance_then_resumes(corpus, sandbox, browser, artifacts):
     out, = scrape_queries(corpus, [(Q, "angry")], base_url=sandbox.url, max_results=None,
                           workers=4, browser=browser, progress=False)
     expected = sandbox.expected(Q)
@@ -53,6 +56,13 @@ def test_scrape_lands_in_corpus_with_provenance_then_resumes(corpus, sandbox, br
         "SELECT image_url FROM scrape_results WHERE query=? ORDER BY rank", (Q,))] == expected
     text, code = report([out])
     assert code == 0 and "found 45" in text
+    ok_items = list(corpus.items(status="ok"))
+    fails = [corpus.item(r["item_id"]) for r in failed]
+    contact_sheet([("stored (label angry)", [to_pil(corpus.read_bytes(i)) for i in ok_items],
+                    [f"{i['width']}x{i['height']}" for i in ok_items]),
+                   ("failed", [Image.new("RGB", (8, 8), (200, 60, 60))] * len(fails),
+                    [f["reason"] for f in fails])],
+                  artifacts / "scraper_pipeline_angry.png", title=f"scrape of {Q!r} from the sandbox")
 
     # Rerun: the saved result list is used (no browser starts) and nothing is fetched twice.
     n_items = corpus.db.execute("SELECT count(*) FROM items").fetchone()[0]
