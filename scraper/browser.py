@@ -116,6 +116,8 @@ class Browser:
         block = engine.detect_block(d.page_source)
         if block:
             raise BlockedPage(block)
+        if callable(getattr(engine, "next_url", None)):
+            return self._collect_pages(engine, query, url, max_results)
         count, idle, rounds = len(engine.parse(d.page_source, d.current_url)), 0, 0
         while idle < self.patience and rounds < self.max_rounds:
             if max_results and count >= max_results:
@@ -130,6 +132,26 @@ class Browser:
             count = new_count
         results = engine.parse(d.page_source, d.current_url)
         return Page(query, url, results[:max_results] if max_results else results, rounds)
+
+    def _collect_pages(self, engine: Engine, query: str, url: str,
+                       max_results: int | None) -> Page:
+        """Engines that page by a "next" URL in the answer (DuckDuckGo's i.js JSON)."""
+        d, results, seen, pages = self.driver, [], set(), 0
+        while True:
+            pages += 1
+            source = d.page_source
+            for r in engine.parse(source, d.current_url):
+                if r.best_url not in seen:
+                    seen.add(r.best_url)
+                    results.append(r)
+            nxt = engine.next_url(source)
+            if not nxt or pages >= self.max_rounds or (max_results and len(results) >= max_results):
+                break
+            d.get(nxt)
+            block = engine.detect_block(d.page_source)
+            if block:
+                raise BlockedPage(block)
+        return Page(query, url, results[:max_results] if max_results else results, pages)
 
     def _wait_growth(self, before) -> bool:
         end = time.monotonic() + self.wait_s

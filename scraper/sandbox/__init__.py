@@ -8,6 +8,7 @@ rate-limited (429) results, deterministic per query.
       --base-url http://127.0.0.1:8765
 
 Pages: /search?q=...&tbm=isch (google engine), /images/search?q=... (bing markup),
+/i.js?q=...&o=json (DuckDuckGo's JSON, 10 a page with a "next" URL),
 /sandbox/expected?q=...[&detail=1] (the image URLs the page will show), "blocked captcha",
 "blocked consent" and "blocked enablejs" queries answer with block pages.
 """

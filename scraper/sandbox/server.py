@@ -12,7 +12,7 @@ import threading
 import time
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote_plus, urlsplit
 
 from . import pages
 from .plan import Entry, plan
@@ -117,6 +117,8 @@ class Handler(BaseHTTPRequestHandler):
             if url.path == "/images/search":
                 cells = self.server.cells(qs.get("q", ""), host, 0, self.server.results)
                 return self._send(200, pages.bing_page(qs.get("q", ""), cells).encode())
+            if url.path == "/i.js":
+                return self._ddg(qs.get("q", ""), int(qs.get("s", "0")), host)
             if url.path == "/sandbox/batch":
                 lo = int(qs.get("b", "0")) * self.server.batch
                 time.sleep(self.server.batch_delay_s)       # a network round trip
@@ -149,6 +151,17 @@ class Handler(BaseHTTPRequestHandler):
         sizes = [(c["w"], c["h"]) for c in cells]
         html = pages.results_page(query, cells, sizes, s.results, s.batch, s.per_more)
         self._send(200, html.encode())
+
+    def _ddg(self, query: str, start: int, host: str):
+        """DuckDuckGo's i.js JSON: one batch of results and the "next" page URL."""
+        s = self.server
+        cells = s.cells(query, host, start, start + s.batch)
+        body = {"query": query, "results": [
+            {"image": c["img"], "thumbnail": c["thumb"], "url": c["src"], "title": c["title"],
+             "width": c["w"] or 0, "height": c["h"] or 0, "source": "Sandbox"} for c in cells]}
+        if start + s.batch < s.results:
+            body["next"] = f"i.js?q={quote_plus(query)}&o=json&s={start + s.batch}"
+        self._send(200, json.dumps(body).encode(), "application/json")
 
     def _image(self, kind: str, idx: int, variant: int):
         s = self.server

@@ -36,6 +36,14 @@ def test_bing_engine_runs_live_on_the_sandbox(sandbox, browser):
     assert [r.image_url for r in page.results] == sandbox.expected(Q)
 
 
+def test_duckduckgo_engine_follows_next_pages_on_the_sandbox(sandbox, browser):
+    ddg = get_engine("duckduckgo", sandbox.url)
+    page = browser.collect(ddg, Q)
+    assert [r.image_url for r in page.results] == sandbox.expected(Q)
+    assert page.rounds == 5                               # 5 JSON pages of 10
+    assert len(browser.collect(ddg, Q, max_results=12).results) == 12
+
+
 @pytest.mark.parametrize("query, name", [("blocked captcha", "unusual traffic / captcha"),
                                          ("blocked enablejs", "enable JavaScript")])
 def test_block_page_is_reported_on_load(sandbox, browser, query, name):
