@@ -16,6 +16,7 @@ import os
 import time
 from dataclasses import dataclass, field
 
+import cv2
 import numpy as np
 from tqdm import tqdm
 
@@ -33,17 +34,20 @@ CREATE TABLE IF NOT EXISTS extractions (
     settings  TEXT NOT NULL,        -- JSON: detector, upsample, size, margin, ...
     at        TEXT NOT NULL
 );
+-- One row per face found in an image. Two images that yield byte-identical crops (a gray copy
+-- of a photo) share one face item, so face_id may appear under more than one image.
 CREATE TABLE IF NOT EXISTS faces (
-    face_id   INTEGER PRIMARY KEY REFERENCES items(id),
+    face_id   INTEGER NOT NULL REFERENCES items(id),
     image_id  INTEGER NOT NULL REFERENCES items(id),
     idx       INTEGER NOT NULL,     -- 0 = best score in its image
     left INTEGER, top INTEGER, right INTEGER, bottom INTEGER,   -- source image pixels
     score     REAL,
     landmarks TEXT,                 -- JSON [[x, y] x 5], source image pixels
     rotation  REAL,                 -- degrees the eye line was tilted before alignment
-    detector  TEXT
+    detector  TEXT,
+    PRIMARY KEY (image_id, idx)
 );
-CREATE INDEX IF NOT EXISTS faces_image ON faces(image_id);
+CREATE INDEX IF NOT EXISTS faces_face ON faces(face_id);
 """
 IMAGE_KINDS = ("image", "frame")
 USER = "curate-extract"
@@ -52,7 +56,8 @@ USER = "curate-extract"
 @dataclass
 class ExtractStats:
     images: int = 0
-    faces: int = 0
+    faces: int = 0                  # faces found (ok), including crops already stored
+    new_faces: int = 0              # face items created
     too_small: int = 0
     no_face: int = 0
     errors: int = 0
@@ -61,7 +66,7 @@ class ExtractStats:
 
     def line(self) -> str:
         return (f"{self.images} images processed ({self.skipped_done} already done): "
-                f"{self.faces} faces, {self.too_small} too small, {self.no_face} without a face, "
+                f"{self.faces} faces ({self.new_faces} new items), {self.too_small} too small, {self.no_face} without a face, "
                 f"{self.errors} errors")
 
 
@@ -133,7 +138,7 @@ def _commit(corpus: Corpus, image, result: dict, settings: dict, stats: ExtractS
     n_ok = n_small = 0
     for idx, f in enumerate(result["faces"]):
         size = settings["size"]
-        face_id, _ = corpus.add_bytes(
+        face_id, created = corpus.add_bytes(
             f["png"], fmt="PNG", kind="face", width=size, height=size,
             label=image["label"], label_source=image["label_source"] if image["label"] else None,
             user=image["label_by"], provenance=provs[0] if provs else None,
@@ -142,9 +147,10 @@ def _commit(corpus: Corpus, image, result: dict, settings: dict, stats: ExtractS
             reason=(f"too small: face {f['box'][2] - f['box'][0]} px wide < min face "
                     f"{settings['min_face']} px") if f["too_small"] else None,
             meta={"score": round(f["score"], 3), "rotation": round(f["rotation"], 2)})
+        stats.new_faces += created
         for prov in provs[1:]:
-            corpus._add_provenance(face_id, prov)
-        db.execute("INSERT OR IGNORE INTO faces VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            corpus.add_provenance(face_id, prov)
+        db.execute("INSERT INTO faces VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                    (face_id, image_id, idx, *f["box"], f["score"], json.dumps(f["landmarks"]),
                     f["rotation"], settings["detector"]))
         if f["too_small"]:
@@ -238,9 +244,9 @@ def write_faces_stage(corpus: Corpus) -> dict:
     rows = list(corpus.db.execute(
         "SELECT i.id, i.path, i.label, i.label_source, i.parent_id, f.left, f.top, f.right,"
         " f.bottom, f.score FROM items i LEFT JOIN faces f ON f.face_id = i.id"
+        " AND f.image_id = i.parent_id"
         " WHERE i.kind='face' AND i.status='ok' AND i.path IS NOT NULL ORDER BY i.id"))
     X = np.zeros((len(rows), size, size), np.uint8)
-    import cv2
     resized = 0
     for n, r in enumerate(rows):
         img = to_array((corpus.root / r["path"]).read_bytes(), "L")
