@@ -31,7 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--map", type=Path, help="TOML/JSON file mapping source label "
                         "names to classes, e.g. contempt = \"neutral\"")
     parser.add_argument("--dataset", help="source_dataset name recorded in provenance "
-                        "(default: fer2013, jaffe, or the folder/CSV name)")
+                        "(default: fer2013[/<csv name>], jaffe, or the folder/CSV name)")
     parser.add_argument("--limit", type=int, help="import only the first N rows/files")
     parser.add_argument("--size", type=int, help="face size for a corpus that has none yet "
                         "(default 100; 48 keeps FER2013 pixels as they are)")

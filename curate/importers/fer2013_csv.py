@@ -21,7 +21,9 @@ KIND = "face"
 
 
 def default_dataset(path: Path) -> str:
-    return "fer2013"
+    # Row indices are only unique within one file: Kaggle's train.csv and test.csv must not
+    # share a dataset name, or the second would be skipped as already imported.
+    return "fer2013" if path.stem.casefold() == "fer2013" else f"fer2013/{path.stem}"
 
 
 def count(path: Path, **_) -> int:

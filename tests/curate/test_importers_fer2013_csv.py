@@ -34,7 +34,7 @@ def test_truncated_raw_csv_imports_whole_rows_and_reports_the_cut_one(shared_dat
         "angry": 27, "fear": 29, "happy": 37, "sad": 22, "surprise": 14, "neutral": 22}
     prov = corpus.provenance(1)[0]
     assert (prov["source_dataset"], prov["source_id"], prov["source_split"]) == \
-        ("fer2013", "0", "Training")
+        ("fer2013/fer2013_truncated_at_1280000_bytes_raw", "0", "Training")
     # row 0 starts "0,70 80 82 72 58": stored as a 48x48 gray PNG with exactly those pixels
     item = corpus.item(1)
     assert (item["kind"], item["format"], item["label"], item["label_source"]) == \
