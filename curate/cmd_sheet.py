@@ -58,7 +58,7 @@ def write_sheet(corpus: Corpus, out: str | Path | None = None, *, per_class: int
         total += n
         shown += len(images)
         # contact_sheet appends the number shown; say when there are more than that.
-        more = f" - {n} in all" if n > len(images) else ""
+        more = f": {n} in all, shown" if n > len(images) else ""
         sections.append((f"{heading}{more}", images, captions))
     size = corpus.get_meta("face_size", 100)
     contact_sheet(sections, out, cols=cols, cell=max(48, min(int(size), 100)),
