@@ -1,0 +1,56 @@
+"""Find exact and near-duplicate faces and images, keep one per group, mark the rest.
+
+Faces are compared with faces, images and frames with each other. Exact: same decoded pixels.
+Near: perceptual hash (imagehash phash, 64 bits) within --threshold bits, searched with a
+multi-index hash table. The kept item: human label > import > query > model, then reviewed,
+then the larger picture, then the oldest. The others get status 'duplicate' with the kept id
+in their reason; a duplicate whose label differs from the kept one is reported as a conflict.
+Writes CORPUS/reports/duplicates.png and the table duplicate_groups. Rerunnable.
+
+example:
+  python -m curate dedup datasets/demo --threshold 6
+"""
+from __future__ import annotations
+
+import sys
+
+from corpus import Corpus, CorpusError
+
+
+def add_arguments(parser) -> None:
+    from .dedup.phash import DEFAULT_THRESHOLD
+    parser.add_argument("corpus", help="corpus directory")
+    parser.add_argument("--threshold", type=int, default=DEFAULT_THRESHOLD,
+                        help=f"phash Hamming distance (0-64) for near duplicates "
+                             f"(default {DEFAULT_THRESHOLD})")
+    parser.add_argument("--exact-only", action="store_true",
+                        help="only identical pixels (for posed sets where near-identical "
+                             "pictures are different expressions, e.g. Yale)")
+    parser.add_argument("--no-sheet", action="store_true", help="skip reports/duplicates.png")
+
+
+def main(args) -> int:
+    from .dedup.run import dedup
+    if not 0 <= args.threshold <= 64:
+        print("curate dedup: --threshold must be between 0 and 64", file=sys.stderr)
+        return 2
+    try:
+        corpus = Corpus(args.corpus, create=False)
+    except CorpusError as exc:
+        print(f"curate dedup: {exc}", file=sys.stderr)
+        return 2
+    with corpus:
+        rep = dedup(corpus, args.threshold, methods=("exact",) if args.exact_only else None,
+                    sheet=not args.no_sheet)
+    print(f"compared {rep.candidates} items (hashed {rep.hashed} new); "
+          f"{len(rep.groups)} groups, {rep.duplicates} duplicates "
+          f"({rep.marked} newly marked, {rep.restored} restored), "
+          f"{len(rep.conflicts)} label conflicts, {len(rep.failed)} undecodable")
+    for item_id, reason in rep.failed:
+        print(f"  failed item {item_id}: {reason}")
+    for c in rep.conflicts:
+        print(f"  conflict: item {c['item']} labeled {c['label']!r} duplicates kept item "
+              f"{c['kept']} labeled {c['kept_label']!r}")
+    if rep.sheet:
+        print(f"contact sheet: {rep.sheet}")
+    return 0

@@ -1,0 +1,244 @@
+"""The corpus pass behind `python -m curate dedup`: hash, search, group, keep one, record.
+
+What is compared: faces with faces (one size, grayscale, so they compare directly), and
+images with frames (whole pictures). A face is never compared with a whole image: a crop is
+not a duplicate of the photo it came from. Every item with bytes whose status is ok takes
+part, plus the items an earlier run marked duplicate, so a rerun regroups everything
+(idempotent) and a changed threshold can also un-mark.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from tqdm import tqdm
+
+from corpus import ImageError, now, save_stage, to_pil
+from corpus.sheets import contact_sheet
+
+from . import REGISTRY
+from .base import to_signed, to_unsigned
+from .groups import conflicts, group_pairs, stars
+
+USER = "curate.dedup"
+REASON_PREFIX = "duplicate of item "
+FAMILIES = {"face": ("face",), "image": ("image", "frame")}
+BATCH = 256
+SHEET_GROUPS = 40
+
+DDL = """
+CREATE TABLE IF NOT EXISTS dedup_hashes (
+    item_id INTEGER NOT NULL REFERENCES items(id),
+    method  TEXT NOT NULL,                 -- exact | phash
+    version INTEGER NOT NULL,
+    hash    INTEGER,                       -- uint64 stored as signed 64-bit; NULL: not decodable
+    error   TEXT,
+    PRIMARY KEY (item_id, method)
+);
+-- One row per member of a duplicate group, the kept item included (kept_id = item_id).
+CREATE TABLE IF NOT EXISTS duplicate_groups (
+    item_id   INTEGER PRIMARY KEY REFERENCES items(id),
+    kept_id   INTEGER NOT NULL REFERENCES items(id),
+    method    TEXT NOT NULL,               -- kept | exact | phash
+    distance  INTEGER NOT NULL,            -- Hamming distance of the phash to the kept item
+    conflict  INTEGER NOT NULL DEFAULT 0,  -- 1: its label disagrees with the kept item's
+    threshold INTEGER NOT NULL,
+    at        TEXT NOT NULL
+);
+"""
+
+
+@dataclass
+class DedupReport:
+    candidates: int = 0
+    hashed: int = 0
+    failed: list = field(default_factory=list)          # (item id, reason)
+    groups: list = field(default_factory=list)          # [{"kept": id, "members": [...]}]
+    conflicts: list = field(default_factory=list)       # dicts: item, label, kept, kept_label
+    marked: int = 0
+    restored: int = 0
+    sheet: str | None = None
+
+    @property
+    def duplicates(self) -> int:
+        return sum(len(g["members"]) - 1 for g in self.groups)
+
+
+def _candidates(corpus) -> list:
+    return list(corpus.db.execute(
+        "SELECT * FROM items WHERE sha256 IS NOT NULL AND (status='ok' OR (status='duplicate'"
+        " AND reason LIKE ?)) ORDER BY id", (REASON_PREFIX + "%",)))
+
+
+def _hash_missing(corpus, rows, methods, report) -> None:
+    have = {(r[0], r[1]) for r in corpus.db.execute(
+        "SELECT item_id, method FROM dedup_hashes WHERE " + " OR ".join(
+            "(method=? AND version=?)" for _ in methods),
+        [x for m in methods for x in (m.name, m.version)])}
+    todo = [r for r in rows if any((r["id"], m.name) not in have for m in methods)]
+    for start in tqdm(range(0, len(todo), BATCH), desc="dedup: hashing", unit="batch",
+                      disable=len(todo) < BATCH):
+        batch = todo[start:start + BATCH]
+        out = []
+        for row in batch:
+            try:
+                img = to_pil(corpus.read_bytes(row), "RGB")
+                out.append((row, [(m, to_signed(m.hash_image(img)), None) for m in methods]))
+            except (ImageError, OSError) as exc:
+                out.append((row, [(m, None, str(exc)) for m in methods]))
+        with corpus.transaction():      # one commit per batch: a kill loses at most a batch
+            for row, hashes in out:
+                for m, h, err in hashes:
+                    corpus.db.execute("INSERT OR REPLACE INTO dedup_hashes VALUES (?,?,?,?,?)",
+                                      (row["id"], m.name, m.version, h, err))
+                if hashes[0][2] and row["status"] == "ok":
+                    reason = f"dedup: cannot decode: {hashes[0][2]}"
+                    corpus.set_status(row["id"], "failed", reason=reason, user=USER)
+                    report.failed.append((row["id"], reason))
+        report.hashed += len(batch)
+
+
+def _hashes(corpus, method) -> dict:
+    return {r[0]: to_unsigned(r[1]) for r in corpus.db.execute(
+        "SELECT item_id, hash FROM dedup_hashes WHERE method=? AND version=? AND hash IS NOT NULL",
+        (method.name, method.version))}
+
+
+def _methods(names=None) -> list:
+    names = list(REGISTRY) if names is None else list(names)
+    unknown = [n for n in names if n not in REGISTRY]
+    if unknown:
+        raise ValueError(f"unknown dedup method(s) {unknown}; known: {sorted(REGISTRY)}")
+    return [REGISTRY[n]() for n in names]
+
+
+def find_groups(corpus, rows, threshold: int | None = None, methods=None) -> tuple[list, dict]:
+    """Connected components of rows (one family) under the methods; and hashes per method."""
+    methods = _methods(methods)
+    by_method = {m.name: _hashes(corpus, m) for m in methods}
+    pairs = []
+    for m in methods:
+        hashes = by_method[m.name]
+        ids = np.array([r["id"] for r in rows if r["id"] in hashes], dtype=np.int64)
+        if len(ids) < 2:
+            continue
+        i, j, _ = m.pairs(np.array([hashes[x] for x in ids], dtype=np.uint64), threshold)
+        pairs.extend(zip(ids[i].tolist(), ids[j].tolist()))
+    return group_pairs(pairs), by_method
+
+
+def _closeness(by_method, t):
+    ex, ph = by_method.get("exact", {}), by_method.get("phash", {})
+
+    def close(a, b) -> bool:
+        if a["id"] in ex and ex.get(a["id"]) == ex.get(b["id"]):
+            return True
+        x, y = ph.get(a["id"]), ph.get(b["id"])
+        return x is not None and y is not None and bin(x ^ y).count("1") <= t
+    return close
+
+
+def _describe(member, kept, by_method) -> tuple[str, int]:
+    ex, ph = by_method.get("exact", {}), by_method.get("phash", {})
+    if member["id"] == kept["id"]:
+        return "kept", 0
+    if member["id"] in ex and ex.get(member["id"]) == ex.get(kept["id"]):
+        return "exact", 0
+    a, b = ph.get(member["id"]), ph.get(kept["id"])
+    return "phash", (bin(a ^ b).count("1") if a is not None and b is not None else -1)
+
+
+def dedup(corpus, threshold: int | None = None, *, methods=None,
+          sheet: bool = True) -> DedupReport:
+    """Find, group and mark duplicates in a corpus. Safe to rerun; see the module docstring.
+
+    methods: names from the registry (default all: exact and phash); ("exact",) for posed sets
+    where near-identical pictures are different expressions.
+    """
+    corpus.ensure(DDL)
+    names = list(REGISTRY) if methods is None else list(methods)
+    methods = _methods(names)
+    t = REGISTRY["phash"].default_threshold if threshold is None else int(threshold)
+    report = DedupReport()
+    rows = _candidates(corpus)
+    report.candidates = len(rows)
+    _hash_missing(corpus, rows, methods, report)
+    rows = _candidates(corpus)          # items that failed to decode are gone now
+    by_id = {r["id"]: r for r in rows}
+    desired, at = {}, now()
+    for kinds in FAMILIES.values():
+        fam = [r for r in rows if r["kind"] in kinds]
+        components, by_method = find_groups(corpus, fam, t, names)
+        close = _closeness(by_method, t)
+        for members in (g for ids in components for g in stars([by_id[x] for x in ids], close)):
+            kept = members[0]
+            bad = {m["id"] for m in conflicts(kept, members)}
+            entry = {"kept": kept["id"], "members": []}
+            for m in members:
+                how, dist = _describe(m, kept, by_method)
+                desired[m["id"]] = (kept["id"], how, dist, int(m["id"] in bad))
+                entry["members"].append({"id": m["id"], "method": how, "distance": dist,
+                                         "label": m["label"], "conflict": m["id"] in bad})
+                if m["id"] in bad:
+                    report.conflicts.append({"item": m["id"], "label": m["label"],
+                                             "kept": kept["id"], "kept_label": kept["label"]})
+            report.groups.append(entry)
+    _apply(corpus, rows, desired, t, at, report)
+    _snapshot(corpus, desired, t, names)
+    if sheet:
+        report.sheet = str(write_sheet(corpus, report))
+    return report
+
+
+def _apply(corpus, rows, desired, t, at, report) -> None:
+    # One transaction: statuses and the group table always agree, whatever moment a kill hits.
+    with corpus.transaction():
+        for r in rows:
+            want = desired.get(r["id"])
+            if want and want[1] != "kept":
+                reason = f"{REASON_PREFIX}{want[0]} ({want[1]}, distance {want[2]})"
+                if r["status"] != "duplicate" or r["reason"] != reason:
+                    corpus.set_status(r["id"], "duplicate", reason=reason, user=USER)
+                    report.marked += 1
+            elif r["status"] == "duplicate":
+                corpus.set_status(r["id"], "ok", reason=None, user=USER)
+                report.restored += 1
+        corpus.db.execute("DELETE FROM duplicate_groups")
+        corpus.db.executemany("INSERT INTO duplicate_groups VALUES (?,?,?,?,?,?,?)",
+                              [(i, *v, t, at) for i, v in sorted(desired.items())])
+
+
+def _snapshot(corpus, desired, t, names) -> None:
+    ids = sorted(desired)
+    save_stage(corpus, "dedup", {
+        "ids": np.array(ids, dtype=np.int64),
+        "kept": np.array([desired[i][0] for i in ids], dtype=np.int64),
+        "method": [desired[i][1] for i in ids],
+        "distance": np.array([desired[i][2] for i in ids], dtype=np.int64),
+        "conflict": np.array([desired[i][3] for i in ids], dtype=bool),
+        "meta": {"threshold": t, "methods": sorted(names)}})
+
+
+def write_sheet(corpus, report: DedupReport, limit: int = SHEET_GROUPS):
+    """reports/duplicates.png: conflicting groups first, then the largest; kept item first."""
+    order = sorted(report.groups, key=lambda g: (not any(m["conflict"] for m in g["members"]),
+                                                  -len(g["members"]), g["kept"]))
+    sections = []
+    for g in order[:limit]:
+        members = sorted(g["members"], key=lambda m: (m["method"] != "kept", m["id"]))
+        imgs, caps = [], []
+        for m in members[:10]:
+            try:
+                imgs.append(to_pil(corpus.read_bytes(m["id"]), "RGB"))
+            except (ImageError, OSError):
+                continue
+            tag = "KEEP" if m["method"] == "kept" else f"d{m['distance']}"
+            caps.append(f"{tag} #{m['id']} {m['label'] or '-'}{' !' if m['conflict'] else ''}")
+        flag = " CONFLICT" if any(m["conflict"] for m in members) else ""
+        sections.append((f"keep #{g['kept']}{flag}", imgs, caps))
+    title = (f"{len(report.groups)} duplicate groups, {report.duplicates} duplicates, "
+             f"{len(report.conflicts)} label conflicts"
+             + (f" (first {limit} groups shown)" if len(order) > limit else ""))
+    return contact_sheet(sections or [("no duplicates", [], [])],
+                         corpus.root / "reports" / "duplicates.png", cols=10, cell=96,
+                         title=title)

@@ -1,0 +1,92 @@
+"""The corpus pass: keep rule, conflicts, bad bytes, reruns, threshold changes and the CLI."""
+import io
+import subprocess
+import sys
+
+from PIL import Image
+
+from curate.dedup.run import dedup
+
+ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
+
+
+def _png(img):
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    return buf.getvalue()
+
+
+def _fill(corpus, shared_data, n=8):
+    files = sorted((shared_data / "fer2013_images" / "train").glob("*/*.jpg"))[::97][:n]
+    ids = []
+    for f in files:
+        iid, _ = corpus.add_bytes(f.read_bytes(), fmt="JPEG", kind="face", width=48, height=48,
+                                  label=f.parent.name, label_source="import",
+                                  provenance={"source_dataset": "fer2013", "orig_name": f.name})
+        ids.append(iid)
+    return ids
+
+
+def test_keep_rule_conflicts_and_rerun(shared_data, corpus):
+    ids = _fill(corpus, shared_data)
+    src = Image.open(corpus.path_of(ids[0])).convert("L")
+    label = corpus.item(ids[0])["label"]
+    other = next(c for c in ("happy", "sad") if c != label)
+    # A bigger copy scraped under another query, and a copy a person labeled.
+    big, _ = corpus.add_bytes(_png(src.resize((96, 96))), fmt="PNG", kind="face", width=96,
+                              height=96, label=other, label_source="query")
+    human, _ = corpus.add_bytes(_png(src.resize((50, 50))), fmt="PNG", kind="face", width=50,
+                                height=50, label=label, label_source="human", user="ann")
+    bad, _ = corpus.add_bytes(b"\xff\xd8\xff\xe0 truncated jpeg", fmt="JPEG", kind="face")
+
+    rep = dedup(corpus)
+    assert corpus.item(human)["status"] == "ok"          # human label beats import and size
+    for dup in (ids[0], big):
+        row = corpus.item(dup)
+        assert row["status"] == "duplicate"
+        assert row["reason"].startswith(f"duplicate of item {human} (")
+    assert [(c["item"], c["label"], c["kept_label"]) for c in rep.conflicts] == \
+        [(big, other, label)]
+    assert corpus.item(bad)["status"] == "failed"
+    assert "cannot decode" in corpus.item(bad)["reason"]
+    rows = corpus.db.execute("SELECT item_id, kept_id, conflict FROM duplicate_groups"
+                             " ORDER BY item_id").fetchall()
+    assert [tuple(r) for r in rows] == [(ids[0], human, 0), (big, human, 1), (human, human, 0)]
+
+    events = corpus.db.execute("SELECT count(*) FROM label_events").fetchone()[0]
+    again = dedup(corpus)
+    assert (again.hashed, again.marked, again.restored) == (0, 0, 0)
+    assert corpus.db.execute("SELECT count(*) FROM label_events").fetchone()[0] == events
+    assert len(again.groups) == len(rep.groups)
+
+    # Exact-only un-marks what no longer qualifies; loosening marks it again.
+    strict = dedup(corpus, methods=("exact",))
+    assert strict.restored >= 1
+    assert all(corpus.item(x)["status"] == "ok" for x in ids)
+    back = dedup(corpus)
+    assert back.marked == strict.restored
+
+
+def test_new_items_only_are_hashed(shared_data, corpus):
+    ids = _fill(corpus, shared_data, n=5)
+    first = dedup(corpus, sheet=False)
+    assert first.hashed == 5
+    extra = sorted((shared_data / "fer2013_images" / "test").glob("*/*.jpg"))[0]
+    corpus.add_bytes(extra.read_bytes(), fmt="JPEG", kind="face")
+    assert dedup(corpus, sheet=False).hashed == 1
+    assert corpus.db.execute("SELECT count(*) FROM dedup_hashes").fetchone()[0] == 2 * 6
+    assert all(corpus.item(x)["status"] == "ok" for x in ids)
+
+
+def test_cli(shared_data, corpus, tmp_path):
+    _fill(corpus, shared_data, n=4)
+    src = Image.open(corpus.path_of(1)).convert("L")
+    corpus.add_bytes(_png(src), fmt="PNG", kind="face")
+    out = subprocess.run([sys.executable, "-m", "curate", "dedup", str(corpus.root)],
+                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "1 groups, 1 duplicates" in out.stdout
+    assert (corpus.root / "reports" / "duplicates.png").exists()
+    missing = subprocess.run([sys.executable, "-m", "curate", "dedup", str(tmp_path / "nope")],
+                             cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert missing.returncode == 2 and "not a corpus" in missing.stderr
