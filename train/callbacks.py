@@ -7,6 +7,7 @@ are reset by Keras at the start of every fit() call, so they are restored after 
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import keras
@@ -92,16 +93,18 @@ class Checkpointer(keras.callbacks.Callback):
     def on_epoch_begin(self, epoch, logs=None):
         # the rate this epoch ran with (ReduceLROnPlateau changes it in on_epoch_end)
         self.lr = _float(self.model.optimizer.learning_rate)
+        self.t0 = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
         logs = {k: float(v) for k, v in (logs or {}).items()}
+        seconds = round(time.perf_counter() - self.t0, 3)      # train + validation passes
         done = epoch + 1
         name = f"epoch-{done:03d}.keras"
         tmp = self.dir / f".tmp-{name}"
         self.model.save(tmp)
         tmp.replace(self.dir / name)
         st = self.state
-        st["history"].append({"epoch": done, **logs, "learning_rate": self.lr})
+        st["history"].append({"epoch": done, **logs, "learning_rate": self.lr, "seconds": seconds})
         best = st.get("best")
         score = logs.get(self.monitor)
         if score is not None and (best is None or score > best[self.monitor]):
