@@ -82,7 +82,5 @@ def records(path: Path, image_col="image", label_col="emotion", subject_col=None
                              subject=guess_subject(f.name))
 
 
-def count(path: Path, image_col="image", label_col="emotion", subject_col=None, images=None,
-          include_unlabeled=False, **_) -> int:
-    n = sum(1 for _ in _rows(path, image_col, label_col, subject_col))
-    return n + (sum(1 for _ in iter_files(_images_dir(path, images))) if include_unlabeled else 0)
+def count(path: Path, **options) -> int:
+    return sum(1 for _ in records(path, **options))

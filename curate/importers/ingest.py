@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,7 @@ import numpy as np
 from PIL import Image
 from tqdm import tqdm
 
-from corpus import ImageError, TaxonomyError, to_pil, verify
+from corpus import ImageError, TaxonomyError, sniff, to_pil, verify
 
 from . import get_importer
 from .base import ImportError_, Record, guess_subject
@@ -170,7 +171,7 @@ def _one(corpus, rec: Record, kind, size, dataset, resolver, failed_before, repo
         if kind == "face":
             gray = Image.fromarray(rec.pixels, "L") if rec.pixels is not None \
                 else to_pil(data, "L")
-            fmt = None if rec.pixels is not None else verify(data).format
+            fmt = None if rec.pixels is not None else sniff(data)
             blob, orig = make_face(gray, size)
             stored = dict(fmt="PNG", width=size, height=size)
             meta = {"source_format": fmt} if fmt else None
@@ -187,9 +188,7 @@ def _one(corpus, rec: Record, kind, size, dataset, resolver, failed_before, repo
                               meta={"raw_label": rec.label} if rec.label else None)
         return
     if rec.source_id in failed_before:   # it failed before and works now: the item replaces it
-        old = failed_before.pop(rec.source_id)
-        corpus.db.execute("DELETE FROM provenance WHERE item_id=?", (old,))
-        corpus.db.execute("DELETE FROM items WHERE id=? AND sha256 IS NULL", (old,))
+        _drop_failure(corpus, failed_before.pop(rec.source_id))
         report.retried_ok += 1
     item_id, created = corpus.add_bytes(blob, kind=kind, label=label, label_source="import"
                                         if label else None, provenance=prov,
@@ -205,3 +204,16 @@ def _one(corpus, rec: Record, kind, size, dataset, resolver, failed_before, repo
         conflict = reconcile(corpus, item_id, label, prov)
         if conflict:
             report.conflicts.append(conflict)
+
+
+def _drop_failure(corpus, old: int) -> None:
+    """Remove a failure record that a retry superseded; keep it (marked) if anything refers to it."""
+    corpus.db.execute("SAVEPOINT drop_failure")
+    try:
+        corpus.db.execute("DELETE FROM provenance WHERE item_id=?", (old,))
+        corpus.db.execute("DELETE FROM items WHERE id=? AND sha256 IS NULL", (old,))
+    except sqlite3.IntegrityError:   # e.g. a person's label event on it: history stays
+        corpus.db.execute("ROLLBACK TO drop_failure")
+        corpus.db.execute("UPDATE items SET reason = 'superseded by a later import: ' || reason"
+                          " WHERE id=?", (old,))
+    corpus.db.execute("RELEASE drop_failure")

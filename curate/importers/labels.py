@@ -8,6 +8,8 @@ reason naming the known classes, so a typo never becomes a new class.
 """
 from __future__ import annotations
 
+import re
+
 from corpus import now
 from corpus.taxonomy import FER_CLASSES, OPTIONAL_CLASSES, Taxonomy, TaxonomyError
 
@@ -26,6 +28,7 @@ CREATE INDEX IF NOT EXISTS label_conflicts_item ON label_conflicts(item_id);
 """
 
 _KNOWN = Taxonomy(FER_CLASSES + OPTIONAL_CLASSES)
+CLASS_NAME = re.compile(r"^[a-z0-9][a-z0-9_+-]{0,63}$")
 
 
 class LabelResolver:
@@ -42,6 +45,8 @@ class LabelResolver:
         key = Taxonomy._key(raw)
         explicit = key in self.mapping
         target = self.mapping.get(key, raw)
+        if explicit and not target.strip():   # `name = ""` in a map file: keep, unlabeled
+            return None
         tax = self.corpus.taxonomy
         try:
             return tax.canonical(target)
@@ -54,6 +59,9 @@ class LabelResolver:
                 raise TaxonomyError(f"unknown class {raw!r}; known: {', '.join(tax.classes)}, "
                                     f"{', '.join(OPTIONAL_CLASSES)} (map it with --map FILE)")
             name = Taxonomy._key(target)
+            if not CLASS_NAME.match(name):   # class names become export folder names
+                raise TaxonomyError(f"--map target {target!r} is not a usable class name "
+                                    f"(lower-case letters, digits, _ + -)")
         self.corpus.set_taxonomy(tax.with_classes([name]))
         self.added.append(name)
         self.log(f"corpus taxonomy extended with class {name!r} "

@@ -89,3 +89,18 @@ def test_missing_column_is_a_clear_error(mux, corpus):
     with pytest.raises(ImportError_, match="no column 'label'"):
         run_import(corpus, "csv-labels", mux / "legend_subset.csv", label_col="label",
                    progress=False)
+
+
+def test_map_file_can_drop_a_label_or_add_a_class_but_not_a_bad_name(mux, tmp_path, corpus):
+    legend = tmp_path / "legend.csv"
+    legend.write_text("image,emotion\n"
+                      "Al_Gore_0002.jpg,contempt\n"
+                      "Alain_Cervantes_0001.jpg,bored\n"
+                      "Alvaro_Uribe_0007.jpg,Puzzled\n")
+    report = run_import(corpus, "csv-labels", legend, images=mux / "images", progress=False,
+                        mapping={"CONTEMPT": "", "bored": "Bored Stiff", "puzzled": "confused"})
+    assert report.imported == 2 and report.classes_added == ["confused"]
+    assert sorted(str(r["label"]) for r in corpus.items()) == ["None", "confused"]
+    assert "contempt" not in corpus.taxonomy.classes
+    (sid, reason), = report.failed
+    assert sid == "1" and "not a usable class name" in reason

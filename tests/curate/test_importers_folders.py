@@ -107,3 +107,20 @@ def test_a_dataset_folder_one_level_too_high_is_refused_with_a_hint(shared_data,
     with pytest.raises(ImportError_, match="did you mean .*CK\\+48"):
         run_import(corpus, "folders", shared_data / "ckplus48", progress=False)
     assert corpus.count(status=None) == 0
+
+
+def test_a_failure_a_person_touched_is_kept_marked_when_a_retry_succeeds(shared_data,
+                                                                         tmp_path, corpus):
+    src = tmp_path / "set" / "grinning"
+    src.mkdir(parents=True)
+    os.symlink(sorted((shared_data / "ckplus48" / "CK+48" / "happy").iterdir())[0],
+               src / "a.png")
+    run_import(corpus, "folders", src.parent, progress=False)
+    (failed,) = corpus.items(status="failed")
+    corpus.mark_reviewed(failed["id"], user="ann")          # history now refers to it
+    again = run_import(corpus, "folders", src.parent, mapping={"grinning": "happy"},
+                       progress=False)
+    assert again.imported == 1 and again.retried_ok == 1
+    kept = corpus.item(failed["id"])
+    assert kept["status"] == "failed" and kept["reason"].startswith("superseded")
+    assert corpus.count(label="happy") == 1
