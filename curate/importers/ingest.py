@@ -183,7 +183,10 @@ def _one(corpus, rec: Record, kind, size, dataset, resolver, failed_before, repo
     except (ImageError, TaxonomyError, OSError) as exc:
         reason = str(exc) if not isinstance(exc, OSError) else f"cannot read: {exc}"
         report.failed.append((rec.source_id, reason))
-        if rec.source_id not in failed_before:
+        if rec.source_id in failed_before:   # recorded by an earlier run: once is enough
+            corpus.db.execute("UPDATE items SET reason=? WHERE id=?",
+                              (reason, failed_before[rec.source_id]))
+        else:
             corpus.add_failed(reason, kind=kind, provenance=prov,
                               meta={"raw_label": rec.label} if rec.label else None)
         return
