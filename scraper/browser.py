@@ -10,7 +10,9 @@ or max_results is reached, and hand the final markup to engine.parse().
 """
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import tempfile
 import time
 from dataclasses import dataclass
@@ -48,12 +50,62 @@ const frame = () => new Promise(r => requestAnimationFrame(() => requestAnimatio
   done(document.body.scrollHeight);
 })();
 """
+PROFILE_PREFIX = "ferkit-chromium-"
+STALE_PROFILE_S = 3600      # a younger profile may belong to a Chromium that is still starting
 GROWTH_JS = "return [document.body.scrollHeight, document.getElementsByTagName('*').length];"
 
 
 def is_local(url: str | None) -> bool:
     host = urlsplit(url or "").hostname or ""
     return host in ("127.0.0.1", "localhost", "::1")
+
+
+def _profiles_in_use() -> set[str]:
+    used = set()
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else ():
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/cmdline", "rb") as fh:
+                    for arg in fh.read().split(b"\0"):
+                        if arg.startswith(b"--user-data-dir="):
+                            used.add(arg.split(b"=", 1)[1].decode(errors="replace"))
+            except OSError:
+                continue
+    return used
+
+
+def _remove_stale_profiles() -> None:
+    """Profiles left by a kill -9: old, and no running process uses them."""
+    if not os.path.isdir("/proc"):
+        return
+    root = tempfile.gettempdir()
+    old = [os.path.join(root, n) for n in os.listdir(root) if n.startswith(PROFILE_PREFIX)]
+    old = [p for p in old if time.time() - os.path.getmtime(p) > STALE_PROFILE_S]
+    if old:
+        used = _profiles_in_use()
+        for p in old:
+            if p not in used:
+                shutil.rmtree(p, ignore_errors=True)
+
+
+def _kill_profile_processes(profile: str | None) -> None:
+    """SIGKILL Chromium processes still using our own temporary profile.
+
+    When chromedriver dies, quit() cannot reach Chromium and it lives on as an orphan. Its
+    command line names the unique --user-data-dir we created, so only our processes match.
+    """
+    if not profile or not os.path.isdir("/proc"):
+        return
+    needle = f"--user-data-dir={profile}".encode()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as fh:
+                if needle in fh.read():
+                    os.kill(int(entry), signal.SIGKILL)
+        except (OSError, ProcessLookupError):
+            continue
 
 
 @dataclass
@@ -75,7 +127,8 @@ class Browser:
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> "Browser":
         if self.driver is None:
-            self._profile = tempfile.mkdtemp(prefix="ferkit-chromium-")
+            _remove_stale_profiles()
+            self._profile = tempfile.mkdtemp(prefix=PROFILE_PREFIX)
             opts = webdriver.ChromeOptions()
             opts.binary_location = CHROMIUM
             for flag in QUIET_FLAGS:
@@ -97,8 +150,11 @@ class Browser:
         if self.driver is not None:
             try:
                 self.driver.quit()
+            except Exception:
+                pass                    # chromedriver already gone: clean up below
             finally:
                 self.driver = None
+                _kill_profile_processes(self._profile)
                 shutil.rmtree(self._profile or "", ignore_errors=True)
 
     def __enter__(self) -> "Browser":

@@ -183,6 +183,7 @@ def _one_query(corpus, eng, browser, downloader, query, label, base_url, max_res
             out.error = f"unrecognised page: {exc}"
         except Exception as exc:           # a browser crash must not lose the other queries
             out.error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+            browser.close()                # the next query starts a fresh Chromium
         if not out.ok:
             with corpus.transaction() as db:
                 _set_query(db, eng.name, query, label, base_url,

@@ -1,5 +1,6 @@
 """The scrape pipeline end to end: real Chromium, the sandbox, the real downloader, a corpus."""
 import hashlib
+from pathlib import Path
 
 import requests
 
@@ -112,3 +113,32 @@ def test_page_that_is_not_results_is_unrecognised(corpus, sandbox, browser):
     assert report([out])[1] == 4
     row = corpus.db.execute("SELECT status, reason FROM scrape_queries").fetchone()
     assert row["status"] == "failed" and "unrecognised" in row["reason"]
+
+
+def processes_using(profile):
+    """pids whose command line names this Chromium profile directory."""
+    pids = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if profile.encode() in cmdline.read_bytes():
+                pids.append(int(cmdline.parent.name))
+        except OSError:
+            continue
+    return pids
+
+
+def test_browser_crash_fails_one_query_and_the_next_gets_a_fresh_browser(corpus, sandbox):
+    b = Browser(local=True, wait_s=1.0)
+    b.start()
+    profile = b._profile
+    assert processes_using(profile)
+    b.driver.service.process.kill()           # chromedriver dies under the first query
+    try:
+        outs = scrape_queries(corpus, [("crash face", "sad"), ("after crash face", "sad")],
+                              base_url=sandbox.url, max_results=5, browser=b, progress=False)
+    finally:
+        b.close()
+    assert outs[0].error and not outs[0].blocked
+    assert processes_using(profile) == []     # the orphaned Chromium was ended with it
+    assert outs[1].ok and outs[1].summary.found == 5
+    assert report(outs)[1] == 1
