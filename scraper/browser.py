@@ -22,6 +22,7 @@ from selenium import webdriver
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from tqdm import tqdm
 
 from .engines.base import BlockedPage, Engine, Result
 
@@ -118,7 +119,8 @@ class Page:
 
 class Browser:
     def __init__(self, *, local: bool = True, wait_s: float = 1.5, patience: int = 2,
-                 max_rounds: int = 60, page_load_timeout: float = 30.0):
+                 max_rounds: int = 60, page_load_timeout: float = 30.0, progress: bool = False):
+        self.progress = progress
         self.local, self.wait_s, self.patience, self.max_rounds = local, wait_s, patience, max_rounds
         self.page_load_timeout = page_load_timeout
         self.driver: webdriver.Chrome | None = None
@@ -175,17 +177,21 @@ class Browser:
         if callable(getattr(engine, "next_url", None)):
             return self._collect_pages(engine, query, url, max_results)
         count, idle, rounds = len(engine.parse(d.page_source, d.current_url)), 0, 0
-        while idle < self.patience and rounds < self.max_rounds:
-            if max_results and count >= max_results:
-                break
-            rounds += 1
-            before = d.execute_script(GROWTH_JS)
-            d.execute_async_script(SCROLL_JS)
-            self._click_more(engine)         # a visible "show more" is clicked at once
-            self._wait_growth(before)
-            new_count = len(engine.parse(d.page_source, d.current_url))
-            idle = 0 if new_count > count else idle + 1
-            count = new_count
+        bar = tqdm(total=max_results, initial=count, desc=f"browse: {query}", unit="result",
+                   disable=not self.progress, leave=False, dynamic_ncols=True)
+        with bar:
+            while idle < self.patience and rounds < self.max_rounds:
+                if max_results and count >= max_results:
+                    break
+                rounds += 1
+                before = d.execute_script(GROWTH_JS)
+                d.execute_async_script(SCROLL_JS)
+                self._click_more(engine)         # a visible "show more" is clicked at once
+                self._wait_growth(before)
+                new_count = len(engine.parse(d.page_source, d.current_url))
+                idle = 0 if new_count > count else idle + 1
+                bar.update(max(0, min(new_count, max_results or new_count) - bar.n))
+                count = new_count
         results = engine.parse(d.page_source, d.current_url)
         return Page(query, url, results[:max_results] if max_results else results, rounds)
 

@@ -151,7 +151,7 @@ def scrape_queries(corpus: Corpus, queries: list[tuple[str, str | None]], *, eng
     corpus.ensure(SCRAPE_DDL)
     labels = extend_taxonomy(corpus, sorted({lab for _, lab in queries if lab}), log)
     own_browser = browser is None
-    browser = browser or Browser(local=is_local(eng.base_url))
+    browser = browser or Browser(local=is_local(eng.base_url), progress=progress)
     downloader = Downloader(corpus, workers=workers, per_host=per_host, delay=delay,
                             progress=progress, **(downloader_kw or {}))
     outcomes = []
