@@ -81,7 +81,13 @@ def test_resume_after_kill9_continues_the_epoch_count(fer_small, tmp_path):
     card = json.loads((out / "model_card.json").read_text())
     assert [h["epoch"] for h in card["history"]] == list(range(1, target + 1))
     assert card["metrics"]["epochs_run"] == target
-    assert json.loads(state_file.read_text())["epoch"] == target
+    state = json.loads(state_file.read_text())
+    assert state["epoch"] == target
+    # the optimizer's state came back too: its step counter ran on, it did not restart
+    import keras
+    last = keras.models.load_model(out / "checkpoint" / state["ckpt"])
+    steps = -(-sum(card["data"]["counts"]["train"].values()) // 32)
+    assert int(last.optimizer.iterations.numpy()) == target * steps
 
 
 def test_six_class_and_sources(tmp_path, shared_data):

@@ -1,0 +1,38 @@
+import numpy as np
+import pytest
+
+from train.model import PRESETS, build, compile_model, load
+
+
+@pytest.mark.parametrize("preset,size", [("tiny", 48), ("small", 100)])
+def test_build_shapes_and_softmax(preset, size):
+    model = build(5, size, preset=preset)
+    assert model.input_shape == (None, size, size, 1) and model.output_shape == (None, 5)
+    x = np.random.default_rng(0).integers(0, 256, (3, size, size, 1)).astype(np.float32)
+    p = model.predict(x, verbose=0)
+    np.testing.assert_allclose(p.sum(axis=1), 1.0, rtol=1e-5)
+
+
+def test_augmentation_only_in_training():
+    model = build(3, 48, preset="tiny")
+    x = np.full((2, 48, 48, 1), 128, np.float32)
+    a, b = model(x, training=False).numpy(), model(x, training=False).numpy()
+    np.testing.assert_array_equal(a, b)       # inference is deterministic
+
+
+def test_save_load_roundtrip(tmp_path):
+    model = compile_model(build(4, 48, preset="tiny"))
+    x = np.random.default_rng(1).integers(0, 256, (2, 48, 48, 1)).astype(np.float32)
+    model.save(tmp_path / "m.keras")
+    again = load(tmp_path / "m.keras")
+    np.testing.assert_allclose(again.predict(x, verbose=0), model.predict(x, verbose=0),
+                               rtol=1e-5, atol=1e-6)
+    assert type(again.optimizer).__name__ == "RMSprop"
+
+
+def test_bad_settings():
+    with pytest.raises(ValueError, match="unknown preset"):
+        build(3, 48, preset="huge")
+    with pytest.raises(ValueError, match="too small"):
+        build(3, 8, preset="large")
+    assert set(PRESETS) >= {"tiny", "small", "base"}
