@@ -31,7 +31,7 @@ fi
 if [ -f "$SHARED_DATA/muxspace/legend_subset.csv" ]; then
   import_set csv-labels "$SHARED_DATA/muxspace/legend_subset.csv" --include-unlabeled; ran=1
   # crowd images are loose crops: find and align the faces like any scraped image
-  "$PY" -m curate extract "$DEMO_CORPUS"
+  "$PY" -m curate extract "$DEMO_CORPUS" --no-progress
 fi
 if [ "$ran" = 0 ]; then
   echo "no known dataset found under $SHARED_DATA; nothing merged"

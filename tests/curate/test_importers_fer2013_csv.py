@@ -102,7 +102,8 @@ def test_kill_9_mid_import_then_rerun_gives_every_row_once(shared_data, tmp_path
             if seen >= 100:
                 break
         time.sleep(0.02)
-    assert proc.poll() is None, "the import finished before it could be killed"
+    assert proc.poll() is None, f"the import ended before it could be killed: " \
+                                f"{proc.stderr.read().decode()[-2000:]}"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     c = Corpus(target)
