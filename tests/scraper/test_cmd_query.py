@@ -71,20 +71,3 @@ def test_blocked_query_exits_non_zero_naming_the_block(sandbox, tmp_path):
     assert proc.returncode == 3
     assert "BLOCKED" in text and "unusual traffic / captcha" in text
     assert "downloaded 0" in text     # the summary is printed, but the exit code says blocked
-
-
-def test_run_scrapes_every_class_of_a_config(sandbox, tmp_path):
-    cfg = tmp_path / "classes.toml"
-    cfg.write_text('[classes.happy]\nqueries = ["joyful face", "laughing face"]\n'
-                   '[classes.contempt]\nqueries = ["contemptuous face"]\n', encoding="utf-8")
-    out = tmp_path / "c"
-    proc = scraper("run", "--config", str(cfg), "--out", str(out), "--base-url", sandbox.url,
-                   "--max-results", "6", "--queries-per-class", "1", "--no-progress")
-    text, _ = proc.communicate(timeout=120)
-    assert proc.returncode == 0, text
-    assert "TOTAL (2 queries): found 12" in text
-    with Corpus(out, create=False) as c:
-        assert "contempt" in c.taxonomy.classes
-        assert {i["label"] for i in c.items()} == {"happy", "contempt"}
-        queries = {r[0] for r in c.db.execute("SELECT DISTINCT query FROM provenance")}
-        assert queries == {"joyful face", "contemptuous face"}
