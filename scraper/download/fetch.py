@@ -146,20 +146,25 @@ class Fetcher:
                 raise FetchError("too large", f"Content-Length {declared} > {self.max_bytes}",
                                  status)
             buf = bytearray()
+            raw = resp.raw
             try:
-                for chunk in resp.iter_content(CHUNK):
+                # read1 returns whatever has arrived, so the deadline is checked even while a
+                # server trickles bytes (iter_content would wait for a whole chunk).
+                while True:
+                    chunk = raw.read1(CHUNK, decode_content=True)
+                    if not chunk:
+                        break
                     buf += chunk
                     if len(buf) > self.max_bytes:
                         raise FetchError("too large", f"body over {self.max_bytes} bytes", status)
                     if time.monotonic() - start > self.deadline:
                         raise FetchError("too slow", f"not done after {self.deadline:g} s", status)
-            except requests.exceptions.ConnectionError as exc:
-                timed_out = "timed out" in str(exc).lower()
-                raise FetchError("read timeout" if timed_out else "connection error",
-                                 _short(exc), status) from None
-            except (requests.exceptions.ChunkedEncodingError,
-                    requests.exceptions.ContentDecodingError) as exc:
+            except urllib3.exceptions.ReadTimeoutError as exc:
+                raise FetchError("read timeout", _short(exc), status) from None
+            except (urllib3.exceptions.ProtocolError, urllib3.exceptions.DecodeError) as exc:
                 raise FetchError("truncated transfer", _short(exc), status) from None
+            except (urllib3.exceptions.HTTPError, OSError) as exc:
+                raise FetchError("connection error", _short(exc), status) from None
             return bytes(buf), status, resp.url
 
 

@@ -65,7 +65,7 @@ class _QuietServer(ThreadingHTTPServer):
         pass        # clients that time out and hang up are part of the tests
 
 
-class TestServer:
+class LocalServer:
     def __init__(self):
         self.routes: dict[str, list] = {}
         self.hits: Counter = Counter()
@@ -77,7 +77,7 @@ class TestServer:
         self.port = self.httpd.server_address[1]
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
-    def start(self) -> "TestServer":
+    def start(self) -> "LocalServer":
         self._thread.start()
         return self
 
@@ -123,3 +123,30 @@ class TestServer:
                         server.in_flight -= 1
 
         return Handler
+
+
+def trickle(body: bytes, every: float = 0.2, ctype: str = "image/jpeg"):
+    """One byte per `every` seconds: never trips a read timeout, only an overall deadline."""
+    def respond(h):
+        h.send_response(200)
+        h.send_header("Content-Type", ctype)
+        h.send_header("Content-Length", str(len(body)))
+        h.end_headers()
+        for i in range(len(body)):
+            h.wfile.write(body[i:i + 1])
+            h.wfile.flush()
+            time.sleep(every)
+    return respond
+
+
+def cut(body: bytes, keep: int, ctype: str = "image/jpeg"):
+    """Promise the whole body in Content-Length, send `keep` bytes, hang up."""
+    def respond(h):
+        h.send_response(200)
+        h.send_header("Content-Type", ctype)
+        h.send_header("Content-Length", str(len(body)))
+        h.end_headers()
+        h.wfile.write(body[:keep])
+        h.wfile.flush()
+        h.close_connection = True
+    return respond

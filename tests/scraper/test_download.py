@@ -1,0 +1,290 @@
+"""The downloader against a real HTTP server on 127.0.0.1 serving real images from ../shared/data."""
+import io
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from corpus import Corpus, TaxonomyError
+from scraper.download import Downloader, Job, Summary
+from tests.scraper.httpserver import LocalServer, cut, ok, redirect, slow, status, trickle
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def server():
+    srv = LocalServer().start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def photos(shared_data):
+    d = shared_data / "photos"
+    return {
+        "jpg": (d / "face_recognition" / "obama_small.jpg").read_bytes(),
+        "jpg2": (d / "face_recognition" / "obama-240p.jpg").read_bytes(),
+        "rgba_png": (d / "face_recognition" / "alex-lacamoire.png").read_bytes(),
+        "anim_gif": (d / "skimage" / "no_time_for_that_tiny.gif").read_bytes(),
+        "truncated": (d / "skimage" / "truncated.jpg").read_bytes(),
+        "webp_as_jpg": (shared_data / "muxspace" / "images"
+                        / "facial-expressions_2868588k.jpg").read_bytes(),
+        "gif_noext": (shared_data / "yalefaces" / "images" / "subject01.happy").read_bytes(),
+    }
+
+
+def fast(corpus, **kw):
+    """A downloader with tiny backoffs so retry tests take milliseconds, not seconds."""
+    kw.setdefault("retries", 2)
+    kw.setdefault("backoff", 0.01)
+    kw.setdefault("progress", False)
+    return Downloader(corpus, **kw)
+
+
+def job(url, label=None, **prov):
+    return Job(url, label, {"engine": "bing", "query": "happy human face",
+                            "page_url": "http://127.0.0.1/results", **prov})
+
+
+def only_item(corpus):
+    rows = list(corpus.items(status=None))
+    assert len(rows) == 1, [dict(r) for r in rows]
+    return rows[0]
+
+
+def test_stores_image_with_label_and_full_provenance(server, photos, corpus):
+    url = server.add("/ok/face.jpg", ok(photos["jpg"]))
+    s = fast(corpus).run([job(url, "Happiness", title="A face", width=320, height=240,
+                              source_page="http://example.invalid/page")])
+    assert (s.downloaded, s.failed, s.found) == (1, {}, 1)
+    item = only_item(corpus)
+    assert (item["status"], item["format"], item["width"], item["height"]) == ("ok", "JPEG", 320, 240)
+    assert (item["label"], item["label_source"]) == ("happy", "query")
+    assert corpus.read_bytes(item) == photos["jpg"]
+    (prov,) = corpus.provenance(item["id"])
+    assert (prov["engine"], prov["query"], prov["image_url"], prov["http_status"]) == \
+        ("bing", "happy human face", url, 200)
+    assert prov["fetched_at"] and prov["page_url"] == "http://127.0.0.1/results"
+    extra = json.loads(prov["extra"])
+    assert extra["title"] == "A face" and extra["source_page"] == "http://example.invalid/page"
+
+
+@pytest.mark.parametrize("name,fmt", [("webp_as_jpg", "WEBP"), ("rgba_png", "PNG"),
+                                      ("anim_gif", "GIF"), ("gif_noext", "GIF")])
+def test_formats_kept_as_original_bytes(server, photos, corpus, name, fmt):
+    # Served as image/jpeg under a .jpg name: the format comes from the bytes only.
+    url = server.add(f"/fmt/{name}.jpg", ok(photos[name], "image/jpeg"))
+    assert fast(corpus).run([job(url)]).downloaded == 1
+    item = only_item(corpus)
+    assert item["format"] == fmt
+    assert corpus.read_bytes(item) == photos[name]
+    assert corpus.path_of(item).suffix == {"WEBP": ".webp", "PNG": ".png", "GIF": ".gif"}[fmt]
+    if name == "anim_gif":
+        assert corpus.item_meta(item)["frames"] == 24
+
+
+@pytest.mark.parametrize("mode", ["CMYK", "P"])
+def test_cmyk_and_palette_images_are_accepted(server, photos, corpus, mode):
+    img = Image.open(io.BytesIO(photos["jpg"])).convert(mode)
+    buf = io.BytesIO()
+    img.save(buf, "JPEG" if mode == "CMYK" else "PNG")
+    url = server.add(f"/mode/{mode}", ok(buf.getvalue()))
+    assert fast(corpus).run([job(url)]).downloaded == 1
+    assert only_item(corpus)["width"] == 320
+
+
+FAILURES = {
+    "404": (lambda p: [status(404, b"nope")], "http 404"),
+    "html": (lambda p: [ok(b"<!DOCTYPE html><html><body>Not here</body></html>")], "not an image"),
+    "truncated": (lambda p: [ok(p["truncated"])], "corrupt image"),
+    "zero": (lambda p: [ok(b"")], "empty body"),
+    "loop": (lambda p: [redirect("/fail/loop")], "too many redirects"),
+    "to-file": (lambda p: [redirect("file:///etc/passwd")], "unsupported scheme"),
+    "always-500": (lambda p: [status(500)], "http 500"),
+    "cut": (lambda p: [cut(p["jpg"], 1000)], "truncated transfer"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FAILURES))
+def test_bad_responses_become_failed_items_with_reason(server, photos, corpus, name):
+    responders, reason = FAILURES[name]
+    url = server.add(f"/fail/{name}", *responders(photos))
+    s = fast(corpus).run([job(url, "sad")])
+    assert s.failed == {reason: 1} and s.downloaded == 0
+    item = only_item(corpus)
+    assert item["status"] == "failed" and item["reason"].startswith(reason)
+    assert item["path"] is None and item["label"] == "sad"
+    (prov,) = corpus.provenance(item["id"])
+    assert prov["image_url"] == url and prov["fetched_at"]
+    if name in ("404", "always-500"):
+        assert prov["http_status"] == int(name[-3:])
+
+
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "data:image/png;base64,iVBORw0KGgo=",
+                                 "ftp://127.0.0.1/a.jpg", "not a url"])
+def test_non_http_urls_are_refused_without_a_request(corpus, url):
+    s = fast(corpus).run([job(url)])
+    assert sum(s.failed.values()) == 1
+    item = only_item(corpus)
+    assert item["status"] == "failed"
+    assert "scheme" in item["reason"] or "invalid url" in item["reason"]
+
+
+def test_429_retry_after_is_honoured(server, photos, corpus):
+    path = "/retry/429"
+    url = server.add(path, status(429, headers={"Retry-After": "1"}), ok(photos["jpg"]))
+    s = fast(corpus).run([job(url)])
+    assert s.downloaded == 1 and server.hits[path] == 2
+    t = server.hit_times[path]
+    # backoff is 0.01 s here, so a second-long gap can only come from Retry-After.
+    assert t[1] - t[0] >= 0.9
+
+
+def test_500_then_200_is_retried(server, photos, corpus):
+    url = server.add("/retry/500", status(500), status(503), ok(photos["jpg"]))
+    s = fast(corpus, retries=3).run([job(url)])
+    assert s.downloaded == 1 and server.hits["/retry/500"] == 3
+    assert corpus.provenance(only_item(corpus)["id"])[0]["http_status"] == 200
+
+
+def test_slow_body_past_read_timeout(server, photos, corpus):
+    url = server.add("/slow", slow(photos["jpg"], pause=2.0))
+    s = fast(corpus, timeout=(2, 0.4), retries=0).run([job(url)])
+    assert s.failed == {"read timeout": 1}
+
+
+def test_trickling_body_hits_the_overall_deadline(server, photos, corpus):
+    url = server.add("/trickle", trickle(photos["jpg"], every=0.1))
+    s = fast(corpus, timeout=(2, 1), deadline=0.5, retries=0).run([job(url)])
+    assert s.failed == {"too slow": 1}
+
+
+@pytest.mark.parametrize("length", [True, False], ids=["content-length", "no-length"])
+def test_oversize_body_is_cut_off(server, photos, corpus, length):
+    url = server.add(f"/big/{length}", ok(photos["jpg2"], length=length))
+    s = fast(corpus, max_bytes=len(photos["jpg2"]) // 2).run([job(url)])
+    assert s.failed == {"too large": 1}
+    assert fast(corpus, max_bytes=len(photos["jpg2"])).run([job(url, engine="other")]).downloaded == 1
+
+
+def test_min_size(server, photos, corpus):
+    url = server.add("/small", ok(photos["jpg"]))          # 320x240
+    s = fast(corpus, min_size=(400, 100)).run([job(url)])
+    assert s.failed == {"too small": 1}
+    assert "320x240" in only_item(corpus)["reason"]
+
+
+def test_duplicate_bytes_stored_once_with_every_provenance(server, photos, corpus):
+    a = server.add("/dup/a.jpg", ok(photos["jpg"]))
+    b = server.add("/dup/b.jpg", ok(photos["jpg"]))
+    s = fast(corpus).run([job(a, "happy"), job(b, "happy"), job(a, "happy")])
+    assert (s.found, s.downloaded, s.duplicates, s.skipped) == (3, 1, 1, 1)
+    item = only_item(corpus)
+    assert sorted(p["image_url"] for p in corpus.provenance(item["id"])) == [a, b]
+    assert server.hits["/dup/a.jpg"] == 1          # the repeated job was not fetched again
+
+
+def test_rerun_skips_recorded_jobs_including_failures(server, photos, corpus):
+    jobs = [job(server.add("/rerun/ok", ok(photos["jpg"]))), job(server.url("/rerun/missing"))]
+    first = fast(corpus).run(jobs)
+    second = fast(corpus).run(jobs)
+    assert (first.downloaded, sum(first.failed.values())) == (1, 1)
+    assert (second.skipped, second.downloaded, second.failed) == (2, 0, {})
+    assert corpus.count(status=None) == 2 and server.hits["/rerun/ok"] == 1
+    # The same URL under another query is a new job: a new provenance row, no new item.
+    third = fast(corpus).run([job(jobs[0].url, query="joyful face")])
+    assert third.duplicates == 1 and corpus.count(status=None) == 2
+
+
+def test_unknown_label_fails_before_any_request(server, photos, corpus):
+    url = server.add("/label", ok(photos["jpg"]))
+    with pytest.raises(TaxonomyError, match="unknown class"):
+        fast(corpus).run([job(url, "bewildered")])
+    assert server.hits["/label"] == 0 and corpus.count(status=None) == 0
+
+
+def test_per_host_cap(photos, corpus):
+    srv = LocalServer().start()
+    try:
+        urls = [srv.add(f"/cap/{i}", ok(photos["jpg"], pause=0.15)) for i in range(12)]
+        fast(corpus, workers=8, per_host=2).run([job(u) for u in urls])
+        assert srv.max_in_flight == 2
+        srv.max_in_flight = 0
+        fast(corpus, workers=8, per_host=8).run([job(u, engine="e2") for u in urls])
+        assert srv.max_in_flight > 2                 # the cap above was the limiter's doing
+    finally:
+        srv.stop()
+
+
+def test_summary_merge_and_text():
+    a = Summary(found=3, downloaded=1, duplicates=1)
+    a.failed["http 404"] += 1
+    b = Summary(found=2, skipped=1)
+    b.failed.update({"http 404": 1, "too large": 1})
+    a.merge(b)
+    assert a.to_dict() == {"found": 5, "downloaded": 1, "duplicates": 1, "skipped": 1,
+                           "failed": {"http 404": 2, "too large": 1}, "failed_total": 3}
+    assert str(a) == ("found 5, downloaded 1, duplicates 1, skipped 1, failed 3 "
+                      "(http 404: 2, too large: 1)")
+
+
+CHILD = """
+import json, sys
+from corpus import Corpus
+from scraper.download import Downloader, Job
+jobs = [Job(**j) for j in json.load(open(sys.argv[2]))]
+print(Downloader(Corpus(sys.argv[1]), workers=4, per_host=4, progress=False).run(jobs), flush=True)
+"""
+
+
+def test_kill_9_then_rerun_loses_and_duplicates_nothing(shared_data, tmp_path):
+    srv = LocalServer().start()
+    try:
+        files = sorted((shared_data / "muxspace" / "images").glob("*.jpg"))[:40]
+        jobs = [Job(srv.add(f"/k/{i}.jpg", ok(f.read_bytes(), pause=0.1)), "neutral",
+                    {"engine": "bing", "query": "calm face", "page_url": "p"})
+                for i, f in enumerate(files)]
+        # Five more URLs serving bytes already in the list: duplicates, not new items.
+        jobs += [Job(srv.add(f"/k/dup{i}.jpg", ok(files[i].read_bytes(), pause=0.1)), "neutral",
+                     {"engine": "bing", "query": "calm face", "page_url": "p"}) for i in range(5)]
+        spec = tmp_path / "jobs.json"
+        spec.write_text(json.dumps([j.__dict__ for j in jobs]))
+        root = tmp_path / "c"
+        Corpus(root).close()
+        child = subprocess.Popen([sys.executable, "-c", CHILD, str(root), str(spec)], cwd=ROOT,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        db = sqlite3.connect(root / "catalog.sqlite", timeout=30)
+        deadline = time.monotonic() + 60
+        while db.execute("SELECT count(*) FROM provenance").fetchone()[0] < 8:
+            assert child.poll() is None, child.stderr.read().decode()
+            assert time.monotonic() < deadline, "child made no progress"
+            time.sleep(0.02)
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait()
+        done_before = db.execute("SELECT count(*) FROM provenance").fetchone()[0]
+        db.close()
+        assert 8 <= done_before < len(jobs), "the kill must land mid-run for this test to mean anything"
+
+        with Corpus(root) as c:
+            s = Downloader(c, workers=4, progress=False).run(jobs)
+            assert s.skipped == done_before
+            assert s.skipped + s.downloaded + s.duplicates == len(jobs) and not s.failed
+            prov = c.db.execute("SELECT image_url FROM provenance").fetchall()
+            assert sorted(r[0] for r in prov) == sorted(j.url for j in jobs)   # each once
+            items = list(c.items(status=None))
+            assert len(items) == len({f.read_bytes() for f in files}) == 40
+            stored = sorted(p.relative_to(root).as_posix() for p in (root / "objects").rglob("*.*"))
+            assert stored == sorted(r["path"] for r in items)
+            assert list((root / "tmp").iterdir()) == []
+            for r in items:
+                assert c.read_bytes(r) and r["label"] == "neutral"
+    finally:
+        srv.stop()
