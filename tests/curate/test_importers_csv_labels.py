@@ -1,10 +1,12 @@
 import csv
-import os
+import subprocess
+import sys
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
-from corpus import to_array
+from corpus import Corpus, to_array
 from corpus.sheets import contact_sheet
 from curate.importers import run_import
 from curate.importers.base import ImportError_
@@ -104,3 +106,19 @@ def test_map_file_can_drop_a_label_or_add_a_class_but_not_a_bad_name(mux, tmp_pa
     assert "contempt" not in corpus.taxonomy.classes
     (sid, reason), = report.failed
     assert sid == "1" and "not a usable class name" in reason
+
+
+def test_cli_passes_importer_options_and_subject_regex(mux, tmp_path):
+    legend = tmp_path / "l.csv"
+    legend.write_text("who,file,mood\nx,Colin_Powell_0048.jpg,NEUTRAL\n"
+                      "y,Al_Gore_0002.jpg,Happiness\n")
+    out = subprocess.run(
+        [sys.executable, "-m", "curate", "import", "csv-labels", str(legend), "--into",
+         str(tmp_path / "c"), "--image-col", "file", "--label-col", "mood", "--images",
+         str(mux / "images"), "--subject-regex", r"^(.+)_\d{4}\.", "--no-progress"],
+        cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert "2 imported" in out.stdout and "happy 1, neutral 1" in out.stdout
+    with Corpus(tmp_path / "c", create=False) as c:
+        assert sorted((r["subject"], r["label"]) for r in c.items()) == [
+            ("Al_Gore", "happy"), ("Colin_Powell", "neutral")]
