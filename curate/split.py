@@ -1,0 +1,206 @@
+"""Stratified, leak-free train/val/test split (`python -m curate split`).
+
+Items that must stay together form one unit (union-find): the same subject, faces cut from the
+same source image, and, for faces with no subject, the same identity by dlib face embedding
+(curate/identity.py). Duplicates marked by dedup follow the item that was kept. Units are
+dealt to splits greedily, largest first (ties broken by the seed), each to the split whose
+per-class shortfall it fills best, so every class ends up near the asked fractions while no
+unit spans two splits.
+
+--keep-source-split keeps a dataset's own split (FER2013 Usage Training/PublicTest/PrivateTest,
+Kaggle train/test folders). A dataset that brings train and test but no val gives its train
+part to train and val, so val is not empty. Everything else is split freely.
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from corpus import save_stage
+
+from .dedup.groups import UnionFind
+
+SPLITS = ("train", "val", "test")
+SOURCE_SPLIT = {"train": "train", "training": "train", "val": "val", "valid": "val",
+                "validation": "val", "publictest": "val", "dev": "val", "test": "test",
+                "privatetest": "test", "testing": "test"}
+
+
+class SplitError(ValueError):
+    pass
+
+
+@dataclass
+class SplitReport:
+    counts: dict = field(default_factory=dict)       # split -> class -> n
+    units: int = 0
+    largest_unit: int = 0
+    identity_groups: int = 0
+    fixed: int = 0                                   # items whose split came from the source
+    source_leaks: int = 0                            # units the source itself put in 2 splits
+    changed: int = 0
+    followers: int = 0                               # duplicates given their kept item's split
+
+
+def source_split(value: str | None) -> str | None:
+    if not value:
+        return None
+    return SOURCE_SPLIT.get(value.strip().casefold().replace("_", "").replace(" ", ""))
+
+
+def _sources(corpus, ids) -> dict[int, tuple[str | None, str | None]]:
+    """item id -> (dataset, mapped source split), from its first provenance row that has one."""
+    out = {}
+    for r in corpus.db.execute("SELECT item_id, source_dataset, source_split FROM provenance"
+                               " WHERE source_split IS NOT NULL ORDER BY id"):
+        if r[0] in ids and r[0] not in out and source_split(r[2]):
+            out[r[0]] = (r[1], source_split(r[2]))
+    return out
+
+
+def _units(corpus, rows, identities: dict) -> UnionFind:
+    uf = UnionFind()
+    for r in rows:
+        uf.find(("item", r["id"]))
+        if r["subject"]:
+            uf.union(("item", r["id"]), ("subject", r["subject"]))
+        if r["parent_id"]:
+            uf.union(("item", r["id"]), ("parent", r["parent_id"]))
+        if r["id"] in identities:
+            uf.union(("item", r["id"]), ("identity", identities[r["id"]]))
+    return uf
+
+
+def _allowed(rows, fixed: dict, datasets_with_val: set) -> dict[int, tuple]:
+    out = {}
+    for r in rows:
+        ds, sp = fixed.get(r["id"], (None, None))
+        if sp is None:
+            out[r["id"]] = SPLITS
+        elif sp == "train" and ds not in datasets_with_val:
+            out[r["id"]] = ("train", "val")
+        else:
+            out[r["id"]] = (sp,)
+    return out
+
+
+def assign(units: list[dict], fractions: dict, seed: int) -> list[str]:
+    """units: [{"classes": Counter, "allowed": tuple of splits}] -> split per unit.
+
+    Fixed units (one allowed split) are counted first; the rest go largest first to the allowed
+    split with the greatest per-class shortfall against its target fraction.
+    """
+    totals = Counter()
+    for u in units:
+        totals.update(u["classes"])
+    current = {s: Counter() for s in SPLITS}
+    out: list[str | None] = [None] * len(units)
+    for k, u in enumerate(units):
+        if len(u["allowed"]) == 1:
+            out[k] = u["allowed"][0]
+            current[out[k]].update(u["classes"])
+    free = [k for k, u in enumerate(units) if out[k] is None]
+    rng = np.random.default_rng(seed)
+    free = [free[i] for i in rng.permutation(len(free))]
+    free.sort(key=lambda k: -sum(units[k]["classes"].values()))      # stable: seed breaks ties
+    for k in free:
+        u = units[k]
+        choices = [s for s in u["allowed"] if fractions[s] > 0] or list(u["allowed"])
+        size = sum(u["classes"].values())
+
+        def shortfall(s):
+            per_class = sum(n * (fractions[s] * totals[c] - current[s][c]) / totals[c]
+                            for c, n in u["classes"].items())
+            overall = fractions[s] * sum(totals.values()) - sum(current[s].values())
+            return (per_class / size, overall)
+        best = max(choices, key=shortfall)
+        out[k] = best
+        current[best].update(u["classes"])
+    return out
+
+
+def split(corpus, val: float = 0.1, test: float = 0.1, seed: int = 0, *,
+          keep_source_split: bool = False, kind: str = "face", identity: bool = True,
+          identity_threshold: float | None = None) -> SplitReport:
+    """Assign items.split for every ok item of `kind`; see the module docstring."""
+    if not (0 <= val < 1 and 0 <= test < 1 and val + test < 1):
+        raise SplitError(f"--val {val} and --test {test} must be >= 0 and sum to less than 1")
+    fractions = {"train": 1 - val - test, "val": val, "test": test}
+    rows = list(corpus.db.execute("SELECT * FROM items WHERE kind=? AND status='ok' AND"
+                                  " sha256 IS NOT NULL ORDER BY id", (kind,)))
+    if not rows:
+        raise SplitError(f"no ok items of kind {kind!r} in {corpus.root} to split")
+    ids = {r["id"] for r in rows}
+    fixed = _sources(corpus, ids) if keep_source_split else {}
+    with_val = {ds for ds, sp in fixed.values() if sp == "val"}
+    allowed = _allowed(rows, fixed, with_val)
+    report = SplitReport(fixed=sum(1 for a in allowed.values() if len(a) == 1))
+
+    identities = {}
+    if identity and kind == "face":
+        from . import identity as ident
+        need = [r for r in rows if not r["subject"] and len(allowed[r["id"]]) > 1]
+        if need:
+            identities = ident.group_identities(
+                corpus, need, identity_threshold or ident.DEFAULT_THRESHOLD)
+            report.identity_groups = len(set(identities.values()))
+
+    uf = _units(corpus, rows, identities)
+    members = defaultdict(list)
+    for r in rows:
+        members[uf.find(("item", r["id"]))].append(r)
+    roots = sorted(members, key=lambda root: members[root][0]["id"])
+    units = []
+    for root in roots:
+        ms = members[root]
+        sets = [set(allowed[m["id"]]) for m in ms]
+        fixed_here = Counter(allowed[m["id"]][0] for m in ms if len(allowed[m["id"]]) == 1)
+        if len(fixed_here) > 1:
+            report.source_leaks += 1
+        common = set.intersection(*sets)
+        if fixed_here and not common:       # the source split disagrees with itself: majority
+            common = {fixed_here.most_common(1)[0][0]}
+        units.append({"classes": Counter(m["label"] or "(unlabeled)" for m in ms),
+                      "allowed": tuple(s for s in SPLITS if s in common)})
+    chosen = assign(units, fractions, seed)
+
+    want = {}
+    for root, sp in zip(roots, chosen):
+        for m in members[root]:
+            ds_sp = fixed.get(m["id"], (None, None))[1]
+            # A fixed item keeps its own source split even inside a unit the source leaked.
+            want[m["id"]] = ds_sp if len(allowed[m["id"]]) == 1 else sp
+    report.units = len(units)
+    report.largest_unit = max(len(m) for m in members.values())
+    _write(corpus, rows, want, report)
+    _snapshot(corpus, rows, want, uf, dict(val=val, test=test, seed=seed,
+                                           keep_source_split=keep_source_split, kind=kind))
+    for r in rows:
+        report.counts.setdefault(want[r["id"]], Counter())[r["label"] or "(unlabeled)"] += 1
+    return report
+
+
+def _write(corpus, rows, want, report) -> None:
+    followers = []
+    if corpus.db.execute("SELECT 1 FROM sqlite_master WHERE name='duplicate_groups'").fetchone():
+        followers = [(want[k], i) for i, k in corpus.db.execute(
+            "SELECT g.item_id, g.kept_id FROM duplicate_groups g JOIN items i ON i.id=g.item_id"
+            " WHERE i.status='duplicate'") if k in want]
+    changes = [(want[r["id"]], r["id"]) for r in rows if r["split"] != want[r["id"]]]
+    with corpus.transaction():          # all or nothing: a kill never leaves half a split
+        corpus.db.executemany("UPDATE items SET split=? WHERE id=?", changes + followers)
+    report.changed, report.followers = len(changes), len(followers)
+
+
+def _snapshot(corpus, rows, want, uf, settings) -> None:
+    ids = [r["id"] for r in rows]
+    unit_ids = {}
+    save_stage(corpus, "split", {
+        "ids": np.array(ids, dtype=np.int64),
+        "split": [want[i] for i in ids],
+        "labels": [r["label"] for r in rows],
+        "unit": np.array([unit_ids.setdefault(uf.find(("item", i)), len(unit_ids)) for i in ids],
+                         dtype=np.int64),
+        "meta": settings})
