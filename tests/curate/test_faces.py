@@ -133,3 +133,16 @@ def test_eye_angle_convention():
     assert eye_angle(level) == 0
     down_right = [(60, 50), (50, 50), (20, 40), (30, 40), (40, 60)]
     assert math.isclose(eye_angle(down_right), math.degrees(math.atan2(10, 30)))
+
+
+def test_tight_crop_is_found_with_a_padded_retry(shared_data, fx):
+    img = load(shared_data, "face_recognition/obama.jpg")
+    l, t, r, b = fx.extract(img)[0].box
+    dx, dy = (r - l) * 15 // 100, (b - t) * 15 // 100    # inside the box: no forehead, no chin
+    tight = np.ascontiguousarray(img[t + dy:b - dy, l + dx:r - dx])
+    assert FaceExtractor(pad_retry=False).extract(tight) == []
+    faces = fx.extract(tight)
+    assert len(faces) == 1
+    fl, ft, fr, fb = faces[0].box                          # in the tight image's coordinates
+    assert 0 <= fl < fr <= tight.shape[1] and 0 <= ft < fb <= tight.shape[0]
+    assert abs(eye_angle(fx.landmarks_in_crop(faces[0].crop))) < 4
