@@ -28,6 +28,9 @@ def add_arguments(p):
                    help="fold disgust into angry (6 classes)")
     p.add_argument("--sources", nargs="+", metavar="SRC",
                    help="only faces whose provenance source_dataset or engine is one of these")
+    p.add_argument("--stage", metavar="NAME",
+                   help="read pixels from this stage pickle (e.g. faces) instead of the face "
+                        "files; labels and splits still come from the catalog; needs it in RAM")
     p.add_argument("--preset", choices=list(PRESETS), help=f"network size "
                                                            f"(default {DEFAULTS['preset']})")
     p.add_argument("--lr", type=float, help=f"RMSProp learning rate (default {DEFAULTS['lr']})")

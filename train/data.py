@@ -165,3 +165,44 @@ def tf_dataset(paths: list[str], labels: list[int], size: int, batch: int, *,
     options = tf.data.Options()
     options.autotune.enabled = False
     return ds.with_options(options)
+
+
+def stage_rows(corpus: Corpus, stage: str, samples: list[Sample]):
+    """Pixels from a stage pickle (`--stage faces`): (X, row of each sample, samples it lacks).
+
+    The catalog stays the truth for labels, splits and status (a stage can be older than a
+    relabel); the stage only supplies pixels, and a face it lacks is left out and counted.
+    The whole stage is loaded, so this path needs it in RAM (N x S x S bytes).
+    """
+    from corpus import load_stage
+    payload = load_stage(corpus, stage)
+    if "X" not in payload or "ids" not in payload:
+        raise DataError(f"stage {stage!r} has no X/ids arrays to train from")
+    where = {int(i): n for n, i in enumerate(payload["ids"])}
+    rows = [where.get(s.item_id, -1) for s in samples]
+    missing = [s for s, r in zip(samples, rows) if r < 0]
+    return payload["X"], rows, missing
+
+
+def stage_dataset(X: np.ndarray, rows, labels, size: int, batch: int, *, shuffle: bool,
+                  seed: int):
+    """tf.data over rows of an in-RAM stage array, reshuffled (seeded) every epoch."""
+    import tensorflow as tf
+    rows, labels = np.asarray(rows), np.asarray(labels, np.int32)
+    epoch = [0]
+
+    def gen():
+        order = np.arange(len(rows))
+        if shuffle:
+            np.random.default_rng(seed + epoch[0]).shuffle(order)
+            epoch[0] += 1
+        for i in order:
+            yield X[rows[i]][..., None], labels[i]
+
+    spec = (tf.TensorSpec(X.shape[1:] + (1,), tf.uint8), tf.TensorSpec((), tf.int32))
+    ds = tf.data.Dataset.from_generator(gen, output_signature=spec).map(
+        lambda x, y: (tf.image.resize(tf.cast(x, tf.float32), (size, size), method="bilinear",
+                                      antialias=True), y))
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    return ds.batch(batch).prefetch(2).with_options(options)

@@ -18,10 +18,12 @@ import numpy as np
 from corpus import now
 
 from .card import CARD, MODEL, read_json, write_json
-from .data import DataError, class_counts, class_weights, open_corpus, tf_dataset, train_val
+from .data import (DataError, class_counts, class_weights, open_corpus, stage_dataset,
+                   stage_rows, tf_dataset, train_val)
 
 DEFAULTS = {"size": 48, "epochs": 30, "batch": 64, "six_class": False, "sources": None,
-            "preset": "base", "lr": 1e-3, "patience": 6, "seed": 1234, "val_fraction": 0.1}
+            "preset": "base", "lr": 1e-3, "patience": 6, "seed": 1234, "val_fraction": 0.1,
+            "stage": None}
 MONITOR = "val_accuracy"
 
 
@@ -110,13 +112,28 @@ def fit(corpus_path, out, *, resume: bool = False, overwrite: bool = False,
     val = [s for s in val if s.label in index]
     if not val:
         raise DataError("no val faces of the trained classes; run `python -m curate split`")
+    size, batch, seed = cfg["size"], cfg["batch"], cfg["seed"]
+    not_in_stage = 0
+    if cfg["stage"]:
+        X, rows, missing = stage_rows(corpus, cfg["stage"], train + val)
+        not_in_stage = len(missing)
+        tr = [(s, r) for s, r in zip(train, rows[:len(train)]) if r >= 0]
+        va = [(s, r) for s, r in zip(val, rows[len(train):]) if r >= 0]
+        if not tr or not va:
+            raise DataError(f"stage {cfg['stage']!r} lacks the train or val faces; rewrite it "
+                            f"(e.g. `python -m curate extract`) or train without --stage")
+        train, tr_rows = [s for s, _ in tr], [r for _, r in tr]
+        val, val_rows = [s for s, _ in va], [r for _, r in va]
     y_train = np.array([index[s.label] for s in train], np.int32)
+    y_val = [index[s.label] for s in val]
     weights = class_weights(y_train, len(classes))
-    size, batch = cfg["size"], cfg["batch"]
-    train_ds = tf_dataset([s.path for s in train], y_train, size, batch, shuffle=True,
-                          seed=cfg["seed"])
-    val_ds = tf_dataset([s.path for s in val], [index[s.label] for s in val], size, batch,
-                        shuffle=False, seed=cfg["seed"])
+    if cfg["stage"]:
+        train_ds = stage_dataset(X, tr_rows, y_train, size, batch, shuffle=True, seed=seed)
+        val_ds = stage_dataset(X, val_rows, y_val, size, batch, shuffle=False, seed=seed)
+    else:
+        train_ds = tf_dataset([s.path for s in train], y_train, size, batch, shuffle=True,
+                              seed=seed)
+        val_ds = tf_dataset([s.path for s in val], y_val, size, batch, shuffle=False, seed=seed)
 
     ckpt_dir.mkdir(parents=True, exist_ok=True)
     if state:
@@ -155,6 +172,8 @@ def fit(corpus_path, out, *, resume: bool = False, overwrite: bool = False,
         "params": int(best.count_params()),
         "extractor": _extractor_settings(corpus),
         "data": {"corpus": str(corpus.root), "sources": cfg["sources"], "validation": val_note,
+                 "pixels_from": f"stage {cfg['stage']}" if cfg["stage"] else "corpus files",
+                 "not_in_stage": not_in_stage,
                  "counts": {"train": class_counts(train), "val": class_counts(val)},
                  "val_classes_not_in_train": val_unknown,
                  "source_datasets": _source_counts(corpus, [s.item_id for s in train + val]),

@@ -4,7 +4,11 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
+
+from corpus import save_stage
 
 from tests.train.conftest import build_fer_corpus
 from train.data import DataError
@@ -99,4 +103,12 @@ def test_six_class_and_sources(tmp_path, shared_data):
     assert card["data"]["counts"]["train"]["angry"] > 24              # angry + disgust
     with pytest.raises(DataError, match="no labeled"):
         fit(c.root, tmp_path / "none", sources=["bing"], epochs=1, progress=False)
+    # pixels from a stage pickle (as `curate extract` writes), one face missing from it
+    rows = list(c.items(kind="face"))[1:]
+    save_stage(c, "faces", {"X": np.stack([np.asarray(Image.open(c.path_of(r))) for r in rows]),
+                            "ids": np.array([r["id"] for r in rows]), "labels": []})
+    card = fit(c.root, tmp_path / "stage", size=48, epochs=1, batch=16, preset="tiny",
+               stage="faces", progress=False, log=lambda m: None)
+    assert card["data"]["pixels_from"] == "stage faces" and card["data"]["not_in_stage"] == 1
+    assert card["history"][0]["accuracy"] > 0
     c.close()
