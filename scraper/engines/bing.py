@@ -120,16 +120,21 @@ class BingEngine(Engine):
         if not isinstance(m, dict):
             m = {}
         base = page_url or ""
-        murl = m.get("murl") or None
+        qs = parse_qs(urlsplit(attrs.get("href") or "").query)
+        # Related-cluster tiles carry a thinner m (no purl, no title): fall back to the
+        # link's mediaurl parameter, the img's lazy src and the link's label.
+        murl = m.get("murl") or (qs.get("mediaurl") or [None])[0]
         turl = m.get("turl") or _thumb_from_img(img)
         if not murl and not turl:
             return None
-        qs = parse_qs(urlsplit(attrs.get("href") or "").query)
+        label = (attrs.get("aria-label") or img.get("alt") or "").strip()
+        if label.startswith("Image result for"):
+            label = ""
         return Result(
             image_url=urljoin(base, murl) if murl else None,
             thumbnail_url=urljoin(base, turl) if turl else None,
             source_page=m.get("purl") or None,
-            title=(m.get("t") or m.get("desc") or "").strip() or None,
+            title=(m.get("t") or m.get("desc") or label).strip() or None,
             width=_int((qs.get("expw") or [None])[0]),
             height=_int((qs.get("exph") or [None])[0]),
         )
