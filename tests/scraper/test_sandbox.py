@@ -135,3 +135,24 @@ def test_listens_on_loopback_only(sandbox_pool):
         assert srv.server_address[0] == "127.0.0.1"
     finally:
         srv.stop()
+
+
+def test_cli_serves_until_stopped(shared_data):
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.Popen([sys.executable, "-m", "scraper", "sandbox", "--port", "0",
+                             "--pool", str(shared_data / "photos"), "--results", "12"],
+                            cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        line = proc.stdout.readline()
+        url = re.search(r"http://127\.0\.0\.1:\d+", line).group(0)
+        assert "serving 23 pool images" in line
+        urls = requests.get(url + "/sandbox/expected", params={"q": Q}, timeout=10).json()
+        assert len(urls) == 12 and urls[0].startswith(url + "/img/")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        proc.stdout.close()
