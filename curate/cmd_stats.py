@@ -1,0 +1,43 @@
+"""Counts by source x class x split x status, duplicates and label conflicts.
+
+Prints a readable table (or the JSON document with --json; schema in docs/curate.md) and
+writes the class-balance chart CORPUS/reports/class_balance.png (stacked by split and by
+source).
+
+example:
+  python -m curate stats datasets/demo
+  python -m curate stats datasets/demo --json > stats.json
+"""
+from __future__ import annotations
+
+import json
+import sys
+
+from corpus import Corpus, CorpusError
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("corpus", help="corpus directory")
+    parser.add_argument("--json", action="store_true", help="print the JSON document instead")
+    parser.add_argument("--no-chart", action="store_true",
+                        help="skip reports/class_balance.png")
+
+
+def main(args) -> int:
+    from .stats import chart, collect, format_table
+    try:
+        corpus = Corpus(args.corpus, create=False)
+    except CorpusError as exc:
+        print(f"curate stats: {exc}", file=sys.stderr)
+        return 2
+    with corpus:
+        stats = collect(corpus)
+        if not args.no_chart:
+            stats["chart"] = chart(stats, corpus.root / "reports" / "class_balance.png")
+    if args.json:
+        print(json.dumps(stats, indent=1, sort_keys=True))
+    else:
+        print(format_table(stats))
+        if stats.get("chart"):
+            print(f"\nchart: {stats['chart']}")
+    return 0
