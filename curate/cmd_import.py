@@ -42,7 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--subject-regex", help="regex whose first group is the subject id, "
                         "applied to file names (default: CK+, Yale and JAFFE patterns)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    for name, module in IMPORTERS.items():
+    for name in IMPORTERS:
         mod = get_importer(name)
         if hasattr(mod, "add_arguments"):
             mod.add_arguments(parser.add_argument_group(f"{name} options"))
@@ -54,7 +54,7 @@ def importer_options(args) -> dict:
         return {}
     probe = argparse.ArgumentParser(add_help=False)
     mod.add_arguments(probe)
-    return {a.dest: getattr(args, a.dest) for a in probe._actions if hasattr(args, a.dest)}
+    return {dest: getattr(args, dest) for dest in vars(probe.parse_args([]))}
 
 
 def main(args) -> int:

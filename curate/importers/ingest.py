@@ -210,7 +210,7 @@ def _one(corpus, rec: Record, kind, size, dataset, resolver, failed_before, repo
 
 
 def _drop_failure(corpus, old: int) -> None:
-    """Remove a failure record that a retry superseded; keep it (marked) if anything refers to it."""
+    """Remove a failure record a retry superseded; keep it, marked, if anything refers to it."""
     corpus.db.execute("SAVEPOINT drop_failure")
     try:
         corpus.db.execute("DELETE FROM provenance WHERE item_id=?", (old,))

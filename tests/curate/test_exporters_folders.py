@@ -51,7 +51,8 @@ def test_export_loads_with_keras_and_leaves_out_duplicates_and_rejects(fer_corpu
     # pixels survive the trip: Keras' first train image is the CSV row its item came from
     item_id = int(train.file_paths[0].rsplit("/", 1)[1].split(".")[0])
     row = int(c.provenance(item_id)[0]["source_id"])
-    line = (shared_data / "fer2013_csv" / "fer2013_first151rows.csv").read_text().splitlines()[row + 1]
+    csv_text = (shared_data / "fer2013_csv" / "fer2013_first151rows.csv").read_text()
+    line = csv_text.splitlines()[row + 1]
     assert x[0].numpy().reshape(-1).astype(int).tolist() == \
         [int(v) for v in line.split(",")[1].split()]
 

@@ -6,7 +6,6 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from corpus import Corpus, to_array
