@@ -60,7 +60,7 @@ class LabelerApp:
 
         self.root = root or tk.Tk()
         self.root.configure(bg=BG)
-        self.root.geometry("980x600+0+0" if mode == "label" else "980x780+0+0")
+        self.root.geometry("1100x600+0+0" if mode == "label" else "1100x690+0+0")
         self.status_var = tk.StringVar()
         self.body = tk.Frame(self.root, bg=BG)
         self.body.pack(side="top", fill="both", expand=True)

@@ -115,27 +115,33 @@ class LabelView:
                            self.app.boxes.box(row))
         return face, src
 
-    def _photo(self, slot: str, task: Task | None, size, text: str):
+    def _paint(self, widget, slot: str, task: Task | None, size, text: str) -> None:
         img = self.app.prefetcher.get(task) if task else placeholder(size, text)
-        self.photos[slot] = ImageTk.PhotoImage(img, master=self.app.root)
-        return self.photos[slot]
+        if slot not in self.photos:
+            self.photos[slot] = ImageTk.PhotoImage("RGB", size, master=self.app.root)
+            widget.configure(image=self.photos[slot], text="", width=size[0], height=size[1])
+        self.photos[slot].paste(img)        # same size always: no re-layout
+
+    def _set(self, widget, text: str) -> None:
+        if widget.cget("text") != text:
+            widget.configure(text=text)
 
     def show(self) -> None:
         app, q = self.app, self.app.queue
         item_id = q.current_id
         if item_id is None:
+            self.photos.clear()
             self.face.configure(image="", text=f"Nothing to label\n({app.filters})", fg=FG,
                                 width=40, height=10)
             app.refresh_status("0/0")
             return
         row = q.row(item_id)
         face, src = self.tasks(item_id)
-        self.face.configure(image=self._photo("face", face, FACE_SIZE, "no stored bytes"))
-        self.source.configure(image=self._photo("source", src, SOURCE_SIZE,
-                                                "no source image (imported crop)"))
-        self.info.configure(text=self._describe(row))
+        self._paint(self.face, "face", face, FACE_SIZE, "no stored bytes")
+        self._paint(self.source, "source", src, SOURCE_SIZE, "no source image (imported crop)")
+        self._set(self.info, self._describe(row))
         model, top = top_predictions(app.corpus.db, item_id)
-        self.preds.configure(text=(f"model {model}:\n" + "\n".join(
+        self._set(self.preds, (f"model {model}:\n" + "\n".join(
             f"  {c:<9} {p:6.1%}" for c, p in top)) if top else "no model predictions")
         end = "  (end of queue)" if q.pos == len(q) - 1 else ""
         app.refresh_status(f"{q.pos + 1}/{len(q)}{end}")

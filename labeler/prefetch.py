@@ -5,6 +5,7 @@ PhotoImage is made on the main thread, because Tk objects must not be touched fr
 """
 from __future__ import annotations
 
+import functools
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -38,14 +39,20 @@ def render(task: Task) -> Image.Image:
     scale = min(task.size[0] / img.width, task.size[1] / img.height)
     new = (max(1, round(img.width * scale)), max(1, round(img.height * scale)))
     img = img.resize(new, Image.BILINEAR)
+    # Letterboxed to exactly task.size, so a view can paste into the PhotoImage it already
+    # shows instead of configuring a new one (that re-layout was the slow part of a key press).
+    off = ((task.size[0] - new[0]) // 2, (task.size[1] - new[1]) // 2)
+    out = Image.new("RGB" if task.box else img.mode, task.size)
+    out.paste(img, off)
     if task.box:
-        img = img.convert("RGB")
         x, y, w, h = (v * scale for v in task.box)
-        draw = ImageDraw.Draw(img)
+        x, y = x + off[0], y + off[1]
+        draw = ImageDraw.Draw(out)
         draw.rectangle([x, y, x + w, y + h], outline=(0, 255, 0), width=2)
-    return img
+    return out
 
 
+@functools.lru_cache(maxsize=32)
 def placeholder(size: tuple[int, int], text: str) -> Image.Image:
     img = Image.new("RGB", size, (60, 20, 20))
     ImageDraw.Draw(img).multiline_text((6, 6), _wrap(text, 30), fill=(255, 220, 220))

@@ -15,6 +15,7 @@ from .prefetch import Task, placeholder
 
 CELL = (118, 118)
 PAGE = keys.GRID_COLS * keys.GRID_ROWS_N
+BLANK = Image.new("RGB", CELL, (32, 34, 37))
 
 
 def rejected_look(img: Image.Image) -> Image.Image:
@@ -115,9 +116,8 @@ class ReviewView:
 
     def draw_cell(self, n: int) -> None:
         if n >= len(self.page_ids):
-            self.cells[n].configure(image="")
-            self.photos[n] = None
-            self.captions[n].configure(text="")
+            self._paint(n, BLANK)
+            self._caption(n, "", FG)
             return
         item_id = self.page_ids[n]
         row = self.app.queue.row(item_id)
@@ -126,12 +126,23 @@ class ReviewView:
         rejected = row["status"] == "rejected"
         if rejected:
             img = rejected_look(img)
-        self.photos[n] = ImageTk.PhotoImage(img, master=self.app.root)
-        self.cells[n].configure(image=self.photos[n])
+        self._paint(n, img)
         mark = "REJECTED" if rejected else (row["label"] or "-")[:9]
         tick = "*" if row["reviewed"] else " "
-        self.captions[n].configure(text=f"{keys.GRID_KEYS[n]} {tick}{mark}",
-                                   fg="#ff8080" if rejected else FG)
+        self._caption(n, f"{keys.GRID_KEYS[n]} {tick}{mark}", "#ff8080" if rejected else FG)
+
+    def _paint(self, n: int, img) -> None:
+        # One PhotoImage per cell, repainted in place: configuring 24 new images per page
+        # re-lays out the grid and was most of a page turn's time.
+        if self.photos[n] is None:
+            self.photos[n] = ImageTk.PhotoImage("RGB", CELL, master=self.app.root)
+            self.cells[n].configure(image=self.photos[n])
+        self.photos[n].paste(img)
+
+    def _caption(self, n: int, text: str, fg: str) -> None:
+        cap = self.captions[n]
+        if cap.cget("text") != text or cap.cget("fg") != fg:
+            cap.configure(text=text, fg=fg)
 
     def show(self) -> None:
         q = self.app.queue

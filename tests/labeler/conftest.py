@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+ROOT_DIR = Path(__file__).resolve().parents[2]
 YALE_SUBJECTS = ("01", "02", "03", "04", "05")
 YALE_CONDITIONS = ("happy", "sad", "surprised", "normal", "sleepy", "wink")
 # Where the face sits in a 320x243 Yale picture (measured by eye on a contact sheet).

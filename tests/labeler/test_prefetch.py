@@ -21,7 +21,7 @@ def test_render_fits_size_and_draws_the_box(face_corpus):
     face = render(Task(faces[0], (300, 300), "L"))
     assert face.size == (300, 300) and face.mode == "L"
     boxed = np.asarray(render(Task(src, (160, 160), "RGB", (85, 45, 150, 150))))
-    assert boxed.shape == (122, 160, 3)                # 320x243 fitted into 160 wide
+    assert boxed.shape == (160, 160, 3)                # 320x243 letterboxed into 160x160
     green = (boxed[..., 1] > 200) & (boxed[..., 0] < 80) & (boxed[..., 2] < 80)
     assert green.sum() > 100                           # the box outline is there
     plain = np.asarray(render(Task(src, (160, 160), "RGB")))

@@ -1,0 +1,145 @@
+"""The real command in a subprocess, driven by real X key events from xdotool."""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+
+import pytest
+
+from corpus import Corpus
+from tests.labeler.conftest import ROOT_DIR, wait_for
+
+pytestmark = pytest.mark.skipif(shutil.which("xdotool") is None, reason="xdotool not installed")
+
+
+class AppProcess:
+    def __init__(self, corpus_path, *args):
+        self.lines: list[str] = []
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "labeler", str(corpus_path), *args],
+            cwd=ROOT_DIR, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            env=dict(os.environ))
+        threading.Thread(target=self._read, daemon=True).start()
+        wait_for(lambda: any(x.startswith("READY") for x in self.lines), 30,
+                 f"the app to open (output so far: {self.lines})")
+        out = subprocess.run(["xdotool", "search", "--sync", "--onlyvisible", "--name",
+                              "ferkit labeler"], capture_output=True, text=True, timeout=30)
+        self.window = out.stdout.split()[-1]
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    def acks(self):
+        return [x[4:] for x in self.lines if x.startswith("ACK ")]
+
+    def key(self, *names, wait=True):
+        for name in names:
+            n = len(self.acks())
+            subprocess.run(["xdotool", "key", "--window", self.window, name], check=True,
+                           timeout=10)
+            if wait:
+                wait_for(lambda: len(self.acks()) > n, 15, f"ACK after key {name}")
+
+    def title(self):
+        return subprocess.run(["xdotool", "getwindowname", self.window], capture_output=True,
+                              text=True, timeout=10).stdout.strip()
+
+    def screenshot(self, path):
+        subprocess.run(["import", "-window", "root", str(path)], check=True, timeout=30)
+
+    def kill9(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.kill9()
+
+
+@pytest.fixture
+def launch(xvfb):
+    procs = []
+
+    def start(*args):
+        p = AppProcess(*args)
+        procs.append(p)
+        return p
+    yield start
+    for p in procs:
+        p.close()
+
+
+def read_items(path):
+    c = Corpus(path, create=False)
+    rows = {r["id"]: dict(r) for r in c.items(kind="face", status=None)}
+    c.close()
+    return rows
+
+
+def test_real_keys_kill9_reopen_and_undo_across_restart(launch, face_corpus, artifacts):
+    c = Corpus(face_corpus, create=False)
+    first = next(c.items(kind="face"))["id"]
+    probs = [0.02, 0.01, 0.02, 0.81, 0.04, 0.02, 0.08]
+    c.db.execute("INSERT INTO predictions VALUES (?, 'cnn-demo', ?, ?, '2026-01-01')",
+                 (first, json.dumps(list(c.taxonomy.classes)), json.dumps(probs)))
+    c.close()
+    app = launch(face_corpus, "--mode", "label", "--user", "alice")
+    app.screenshot(artifacts / "labeler-label.png")
+    app.key("4", "x", "space", "6")
+    assert app.acks()[:2] == [f"label {first} happy", f"reject {first + 2}"]
+    assert "5/37" in app.title() and "done 4" in app.title()
+    # A burst of keys, then kill -9 while the app is still working through them.
+    subprocess.run(["xdotool", "key", "--window", app.window, "--delay", "15",
+                    "1", "2", "3", "x", "space", "7", "5", "4"], check=True, timeout=30)
+    app.kill9()
+    acked = app.acks()
+    rows = read_items(face_corpus)
+    for ack in acked:
+        action, item_id, *rest = ack.split()
+        r = rows[int(item_id)]
+        assert r["reviewed"] == 1, ack
+        if action == "label":
+            assert (r["label"], r["label_by"], r["label_source"]) == (rest[0], "alice", "human")
+        if action == "reject":
+            assert r["status"] == "rejected"
+    done = sum(r["reviewed"] for r in rows.values())
+    assert done == len(acked)               # nothing unacknowledged half-written either
+
+    again = launch(face_corpus, "--user", "alice")
+    ready = next(x for x in again.lines if x.startswith("READY"))
+    assert ready == f"READY {37 - done} faces, 0 reviewed, starting at 1"
+    last = acked[-1].split()
+    again.key("ctrl+z")
+    assert again.acks()[-1] == f"undo {'review' if last[0] == 'keep' else last[0]} {last[1]}"
+    assert read_items(face_corpus)[int(last[1])]["reviewed"] == 0
+    again.close()
+
+
+def test_review_mode_real_keys_and_screenshot(launch, face_corpus, artifacts):
+    app = launch(face_corpus, "--mode", "review", "--user", "bob")
+    app.key("w", "c")
+    rejected = [int(a.split()[1]) for a in app.acks()]
+    app.screenshot(artifacts / "labeler-review.png")
+    app.key("Return")
+    rows = read_items(face_corpus)
+    assert [rows[i]["status"] for i in rejected] == ["rejected", "rejected"]
+    assert sum(r["reviewed"] for r in rows.values()) == 24
+    assert "page 2/2" in app.title()
+    app.key("question", wait=False)
+    wait_for(lambda: app.proc.poll() is None, 2, "app alive")
+
+
+def test_help_and_bad_corpus(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "labeler", "--help"], cwd=ROOT_DIR,
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0
+    for opt in ("--mode", "--label", "--status", "--order", "--user", "confidence"):
+        assert opt in out.stdout
+    bad = subprocess.run([sys.executable, "-m", "labeler", str(tmp_path / "nope")],
+                         cwd=ROOT_DIR, capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "is not a corpus" in bad.stderr
+    assert not (tmp_path / "nope").exists()            # opening never creates a corpus
