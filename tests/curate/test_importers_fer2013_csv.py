@@ -116,3 +116,14 @@ def test_kill_9_mid_import_then_rerun_gives_every_row_once(shared_data, tmp_path
     assert c.db.execute("SELECT count(DISTINCT item_id) FROM provenance").fetchone()[0] == \
         c.count(kind="face")
     c.close()
+
+
+def test_face_size_of_a_corpus_is_fixed_once(shared_data, corpus):
+    from curate.importers.base import ImportError_
+    src = fer(shared_data) / "fer2013_first151rows.csv"
+    run_import(corpus, "fer2013-csv", src, size=48, limit=2, progress=False)
+    with pytest.raises(ImportError_, match="stores faces at 48x48"):
+        run_import(corpus, "fer2013-csv", src, size=64, progress=False)
+    report = run_import(corpus, "fer2013-csv", src, limit=4, progress=False)   # no --size: 48
+    assert report.imported == 2 and report.already == 2
+    assert {(r["width"], r["height"]) for r in corpus.items()} == {(48, 48)}
