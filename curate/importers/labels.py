@@ -56,8 +56,9 @@ class LabelResolver:
             name = _KNOWN.canonical(target)
         except TaxonomyError:
             if not explicit:
-                raise TaxonomyError(f"unknown class {raw!r}; known: {', '.join(tax.classes)}, "
-                                    f"{', '.join(OPTIONAL_CLASSES)} (map it with --map FILE)")
+                known = list(tax.classes) + [c for c in OPTIONAL_CLASSES if c not in tax]
+                raise TaxonomyError(f"unknown class {raw!r}; known: {', '.join(known)} "
+                                    f"(map it with --map FILE)")
             name = Taxonomy._key(target)
             if not CLASS_NAME.match(name):   # class names become export folder names
                 raise TaxonomyError(f"--map target {target!r} is not a usable class name "
