@@ -10,6 +10,7 @@ the window for the key map.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from .queue import ORDERS, STATUS_FILTERS
@@ -32,6 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "confidence: faces whose label the model most doubts first")
     p.add_argument("--seed", default="0", help="seed of --order random (default 0)")
     p.add_argument("--user", help="name stored with every label (default: login name)")
+    p.add_argument("--summary", action="store_true",
+                   help="print what there is to label and a command to start, open no window")
     return p
 
 
@@ -44,6 +47,8 @@ def main(argv=None) -> int:
     except CorpusError as exc:
         print(f"labeler: {exc}", file=sys.stderr)
         return 2
+    if args.summary:
+        return print_summary(corpus, args.corpus)
     import tkinter as tk
     from .app import LabelerApp
     try:
@@ -63,6 +68,23 @@ def main(argv=None) -> int:
         return 130
     finally:
         corpus.close()
+
+
+def print_summary(corpus, path: str) -> int:
+    from .summary import busiest_label, format_summary, summarize
+    s = summarize(corpus)
+    corpus.close()
+    print(format_summary(s))
+    label = busiest_label(s)
+    py = os.path.relpath(sys.executable)
+    py = sys.executable if py.startswith("..") else py
+    if label:
+        print(f"clean the biggest class first:\n  {py} -m labeler {path} --mode review "
+              f"--label {label}")
+    if s["unreviewed"]:
+        print(f"label one by one:\n  {py} -m labeler {path} --mode label"
+              + (" --order confidence" if s["scored"] else ""))
+    return 0
 
 
 if __name__ == "__main__":

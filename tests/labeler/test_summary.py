@@ -1,0 +1,31 @@
+import subprocess
+import sys
+
+from corpus import Corpus
+from labeler.summary import busiest_label, format_summary, summarize
+from tests.labeler.conftest import ROOT_DIR
+
+
+def test_summary_counts_what_is_left(face_corpus):
+    c = Corpus(face_corpus, create=False)
+    s = summarize(c)
+    assert s["faces"] == 37 and s["unreviewed"] == 37 and s["rejected"] == 0
+    assert s["per_label"]["unlabeled"]["unreviewed"] == 10   # Yale sleepy/wink
+    sad = [r["id"] for r in c.items(kind="face", label="sad")]
+    c.set_status(sad[0], "rejected", reviewed=True, user="ann")
+    c.set_label(sad[1], "sad", source="human", user="ann", reviewed=True)
+    s = summarize(c)
+    assert s["rejected"] == 1 and s["unreviewed"] == 35 and s["labelers"] == ["ann"]
+    assert s["per_label"]["sad"] == {"unreviewed": len(sad) - 2, "reviewed": 1}
+    assert busiest_label(s) in ("happy", "neutral", "surprise", "sad")
+    assert "35 unreviewed, 1 rejected" in format_summary(s)
+    c.close()
+
+
+def test_summary_command_prints_a_review_command(face_corpus):
+    out = subprocess.run([sys.executable, "-m", "labeler", str(face_corpus), "--summary"],
+                         cwd=ROOT_DIR, capture_output=True, text=True, timeout=60,
+                         env={"PATH": "/usr/bin:/bin"})       # no DISPLAY needed
+    assert out.returncode == 0, out.stderr
+    assert "37 faces: 37 unreviewed" in out.stdout
+    assert f"-m labeler {face_corpus} --mode review --label " in out.stdout
