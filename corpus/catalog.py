@@ -41,6 +41,16 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class CorpusError(Exception):
     """A corpus that cannot be opened or an operation it refuses; the message says why."""
 
@@ -92,8 +102,16 @@ class Corpus:
             self.db.execute("INSERT OR IGNORE INTO meta VALUES ('created_at', ?)", (now(),))
 
     def _clean_tmp(self) -> None:
-        # Leftovers of a killed run: never items (the row is written after the rename).
+        """Remove partial writes of killed processes (never items: rows follow the rename).
+
+        Temp names carry the writer's pid; a live writer's files are left alone, because several
+        processes (extract workers, the labeler beside a scrape) may share one corpus.
+        """
         for p in (self.root / "tmp").glob("*"):
+            parts = p.name.split("-")
+            pid = int(parts[1]) if len(parts) > 2 and parts[1].isdigit() else None
+            if pid is not None and pid != os.getpid() and _pid_alive(pid):
+                continue
             with contextlib.suppress(OSError):
                 p.unlink()
 
@@ -150,7 +168,7 @@ class Corpus:
         if dest.exists() and dest.stat().st_size == len(data):
             return
         dest.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.root / "tmp", prefix="obj-")
+        fd, tmp = tempfile.mkstemp(dir=self.root / "tmp", prefix=f"obj-{os.getpid()}-")
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
@@ -196,6 +214,17 @@ class Corpus:
                                                 "label_source": label_source,
                                                 "label_by": user, "label_at": now()}, user)
             return item_id, True
+
+    def store_object(self, data: bytes, fmt: str | None = None) -> str:
+        """Put bytes in their content-addressed place without recording an item; returns the
+        relative path. Safe from any thread (tmp file + rename, no catalog access): parallel
+        workers do the slow fsync here, and add_bytes of the same bytes then skips the write.
+        Until add_bytes records it, the file is not an item."""
+        if not data:
+            raise CorpusError("refusing to store zero bytes")
+        relpath = self.object_relpath(sha256_bytes(data), fmt)
+        self._write_object(data, relpath)
+        return relpath
 
     def add_failed(self, reason: str, *, kind: str = "image", provenance: dict | None = None,
                    label: str | None = None, meta: dict | None = None) -> int:

@@ -90,3 +90,14 @@ def test_kill_during_writes_leaves_only_whole_items(tmp_path):
     for r in rows:
         assert hashlib.sha256(c.read_bytes(r)).hexdigest() == r["sha256"]
     assert not any((root / "tmp").iterdir())   # partial writes cleaned on open
+
+
+def test_opening_does_not_delete_a_live_writers_temp_file(tmp_path):
+    c = Corpus(tmp_path / "c")
+    live = tmp_path / "c" / "tmp" / f"obj-{__import__('os').getppid()}-abc"
+    dead = tmp_path / "c" / "tmp" / "obj-999999999-abc"
+    live.write_bytes(b"partial")
+    dead.write_bytes(b"partial")
+    Corpus(tmp_path / "c").close()
+    assert live.exists() and not dead.exists()
+    c.close()
