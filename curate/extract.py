@@ -14,6 +14,7 @@ import json
 import multiprocessing as mp
 import os
 import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
 import cv2
@@ -82,7 +83,13 @@ def _init_worker(settings: dict) -> None:
 
 def process_image(job: tuple[int, str]) -> dict:
     """(item id, file path) -> plain dict of results; runs in a worker, touches no catalog."""
-    item_id, path = job
+    try:
+        return _process(*job)
+    except Exception as exc:    # one odd image must not end the run: record it and go on
+        return {"id": job[0], "error": f"unexpected {type(exc).__name__}: {exc}"}
+
+
+def _process(item_id: int, path: str) -> dict:
     fx = _FX
     try:
         data = open(path, "rb").read()
@@ -197,15 +204,18 @@ def run_extract(corpus: Corpus, *, size: int | None = None, detector: str = "hog
     by_id = {row["id"]: row for row in todo}
     jobs = [(row["id"], str(corpus.path_of(row))) for row in todo]
     # Built here first so a missing model fails once, before any worker starts.
-    recorded = dict(settings, min_score=FaceExtractor(**settings).min_score)
+    recorded = FaceExtractor(**settings).settings()
     if workers == 1:
         _init_worker(settings)
         pool, results = None, map(process_image, jobs)
     else:
-        # fork: works from any caller (no __main__ guard needed, unlike spawn) and shares the
-        # loaded models; the children never touch the parent's SQLite connection.
-        pool = mp.get_context("fork").Pool(workers, _init_worker, (settings,))
-        results = pool.imap_unordered(process_image, jobs, chunksize=1)
+        # fork: works from any caller (no __main__ guard needed, unlike spawn); the children
+        # never touch the parent's SQLite connection. A worker that dies (a crash in native
+        # code) raises BrokenProcessPool here instead of hanging; a rerun goes on from there.
+        pool = ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"),
+                                   initializer=_init_worker, initargs=(settings,))
+        results = (f.result() for f in as_completed(
+            [pool.submit(process_image, job) for job in jobs]))
     bar = tqdm(total=len(jobs), unit="img", desc="extract", disable=not progress)
     pending: list[dict] = []
     last = time.monotonic()
@@ -229,7 +239,7 @@ def run_extract(corpus: Corpus, *, size: int | None = None, detector: str = "hog
         flush()
     finally:
         if pool is not None:
-            pool.terminate()
+            pool.shutdown(wait=False, cancel_futures=True)
         bar.close()
     if write_stage:
         write_faces_stage(corpus)
