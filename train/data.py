@@ -200,7 +200,10 @@ def stage_dataset(X: np.ndarray, rows, labels, size: int, batch: int, *, shuffle
             yield X[rows[i]][..., None], labels[i]
 
     spec = (tf.TensorSpec(X.shape[1:] + (1,), tf.uint8), tf.TensorSpec((), tf.int32))
-    ds = tf.data.Dataset.from_generator(gen, output_signature=spec).map(
+    # a generator's length is unknown to Keras, which then warns it "ran out of data" after
+    # the first epoch; stating the length keeps epochs exact and quiet
+    ds = tf.data.Dataset.from_generator(gen, output_signature=spec).apply(
+        tf.data.experimental.assert_cardinality(len(rows))).map(
         lambda x, y: (tf.image.resize(tf.cast(x, tf.float32), (size, size), method="bilinear",
                                       antialias=True), y))
     options = tf.data.Options()
