@@ -60,13 +60,13 @@ class LabelerApp:
 
         self.root = root or tk.Tk()
         self.root.configure(bg=BG)
-        self.root.geometry("1100x600+0+0" if mode == "label" else "1100x690+0+0")
+        self.root.geometry("1100x500+0+0" if mode == "label" else "1100x690+0+0")
         self.status_var = tk.StringVar()
-        self.body = tk.Frame(self.root, bg=BG)
-        self.body.pack(side="top", fill="both", expand=True)
         bar = tk.Label(self.root, textvariable=self.status_var, anchor="w", bg="#30343a",
                        fg=FG, font=("TkFixedFont", 10), padx=6, pady=3)
-        bar.pack(side="bottom", fill="x")
+        bar.pack(side="bottom", fill="x")      # packed first: a short window squeezes the body
+        self.body = tk.Frame(self.root, bg=BG)
+        self.body.pack(side="top", fill="both", expand=True)
         self.tip(bar, "Status: position, done/remaining, faces per class, labeling rate")
         self.help = tk.Label(self.root, text=keys.help_text(mode, self.classes), justify="left",
                              bg="#fffbe6", fg="#000", font=("TkFixedFont", 11), padx=16,

@@ -49,7 +49,7 @@ class AppProcess:
                               text=True, timeout=10).stdout.strip()
 
     def screenshot(self, path):
-        subprocess.run(["import", "-window", "root", str(path)], check=True, timeout=30)
+        subprocess.run(["import", "-window", self.window, str(path)], check=True, timeout=30)
 
     def kill9(self):
         self.proc.send_signal(signal.SIGKILL)
@@ -130,7 +130,11 @@ def test_review_mode_real_keys_and_screenshot(launch, face_corpus, artifacts):
     assert sum(r["reviewed"] for r in rows.values()) == 24
     assert "page 2/2" in app.title()
     app.key("question", wait=False)
+    subprocess.run(["xdotool", "sync"], timeout=10, check=False)
     wait_for(lambda: app.proc.poll() is None, 2, "app alive")
+    import time
+    time.sleep(0.3)
+    app.screenshot(artifacts / "labeler-help.png")
 
 
 def test_help_and_bad_corpus(tmp_path):
