@@ -16,8 +16,8 @@ _SIZES = (("x", "y", "w", "h"), ("x", "y", "width", "height"),
           ("box_x", "box_y", "box_w", "box_h"))
 
 
-def _box_sql(db) -> tuple[str, str] | None:
-    """(SELECT statement, form) for the faces table of this corpus, or None."""
+def _box_sql(db) -> tuple[str, str, bool] | None:
+    """(SELECT statement, form, takes the parent id) for this corpus' faces table, or None."""
     try:
         cols = {r[1] for r in db.execute("PRAGMA table_info(faces)")}
     except Exception:
@@ -25,12 +25,15 @@ def _box_sql(db) -> tuple[str, str] | None:
     key = next((k for k in _FACE_KEYS if k in cols), None)
     if not cols or key is None:
         return None
+    # One face item can sit in several images (byte-identical crops): prefer its parent's row.
+    image = next((k for k in ("image_id", "parent_id") if k in cols), None)
+    where = f"WHERE {key}=?" + (f" ORDER BY ({image} IS ?) DESC" if image else "")
     for form, options in (("corners", _CORNERS), ("size", _SIZES)):
         for names in options:
             if set(names) <= cols:
-                return f"SELECT {', '.join(names)} FROM faces WHERE {key}=? LIMIT 1", form
+                return f"SELECT {', '.join(names)} FROM faces {where} LIMIT 1", form, bool(image)
     if "box" in cols:
-        return f"SELECT box FROM faces WHERE {key}=? LIMIT 1", "json"
+        return f"SELECT box FROM faces {where} LIMIT 1", "json", bool(image)
     return None
 
 
@@ -44,9 +47,10 @@ class Boxes:
         meta_box = _meta_box(row)
         if meta_box or self._sql is None:
             return meta_box
-        sql, form = self._sql
+        sql, form, by_parent = self._sql
+        args = (row["id"], row.get("parent_id")) if by_parent else (row["id"],)
         try:
-            found = self.db.execute(sql, (row["id"],)).fetchone()
+            found = self.db.execute(sql, args).fetchone()
         except Exception:
             return None
         if found is None:

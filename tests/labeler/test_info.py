@@ -54,3 +54,37 @@ def test_top_predictions_newest_model_best_first(corpus):
         [c for c, _ in top] == ["sad", "fear", "angry"]
     assert top[0][1] == 0.5
     assert top_predictions(corpus.db, 999_999) == (None, [])
+
+
+def test_shared_face_item_takes_the_box_of_its_own_parent(corpus):
+    corpus.ensure("CREATE TABLE faces (face_id INTEGER, image_id INTEGER, idx INTEGER,"
+                  " left INTEGER, top INTEGER, right INTEGER, bottom INTEGER)")
+    row = _face(corpus)
+    row["parent_id"] = 7
+    corpus.db.execute("INSERT INTO faces VALUES (?, 3, 0, 0, 0, 10, 10)", (row["id"],))
+    corpus.db.execute("INSERT INTO faces VALUES (?, 7, 0, 50, 60, 90, 100)", (row["id"],))
+    assert Boxes(corpus.db).box(row) == (50, 60, 40, 40)
+    row["parent_id"] = 3
+    assert Boxes(corpus.db).box(row) == (0, 0, 10, 10)
+
+
+def test_faces_made_by_the_real_extract_stage(shared_data, corpus):
+    """The box columns as `curate extract` writes them, from dlib on real photos."""
+    extract = __import__("pytest").importorskip("curate.extract")
+    photos = shared_data / "photos" / "face_recognition"
+    from corpus import verify
+    for name in ("obama-240p.jpg", "two_people.jpg"):
+        data = (photos / name).read_bytes()
+        info = verify(data)
+        corpus.add_bytes(data, fmt=info.format, kind="image", width=info.width,
+                         height=info.height)
+    extract.run_extract(corpus, size=100, upsample=0, workers=1, progress=False,
+                        write_stage=False)
+    faces = [dict(r) for r in corpus.items(kind="face")]
+    assert len(faces) >= 2
+    boxes = Boxes(corpus.db)
+    for f in faces:
+        parent = corpus.item(f["parent_id"])
+        x, y, w, h = boxes.box(f)
+        assert 0 <= x < parent["width"] and 0 <= y < parent["height"]
+        assert 10 < w <= parent["width"] and 10 < h <= parent["height"]
