@@ -18,9 +18,17 @@ from corpus import Corpus, UnsafePickleError, load_stage, to_array
 from curate.extract import pending_images, run_extract
 
 ROOT = Path(__file__).resolve().parents[2]
-PHOTOS = {"face_recognition/obama_small.jpg": 1, "face_recognition/two_people.jpg": 2,
-          "face_recognition/alex-lacamoire.png": 1, "face_recognition/obama-1080p.jpg": 1,
-          "skimage/coffee.png": 0, "skimage/no_time_for_that_tiny.gif": 0}
+# faces per photo (photos/PROVENANCE.md); a set where a frontal detector may fairly differ:
+# obama_and_biden has 2 main faces and small background people, camera.png a profile face.
+COUNTS = {"two_people.jpg": {2}, "kit_with_rose.jpg": {2}, "obama_and_biden.jpg": {2, 3},
+          "camera.png": {0, 1}, "coffee.png": {0}, "rocket.jpg": {0},
+          "no_time_for_that_tiny.gif": {0}}
+
+
+def photos(shared_data):
+    """Every photo (truncated.jpg comes with the odd inputs); name -> allowed face counts."""
+    return {p: COUNTS.get(p.name, {1}) for p in sorted((shared_data / "photos").glob("*/*"))
+            if p.suffix not in (".mp4", ".md") and p.name != "truncated.jpg"}
 
 
 def png(img: Image.Image, **kw) -> bytes:
@@ -56,14 +64,14 @@ def done(tmp_path_factory, shared_data):
     """A corpus of real photos and odd formats, extracted once with 2 worker processes."""
     c = Corpus(tmp_path_factory.mktemp("extract") / "c")
     expected = {}
-    for rel, n in PHOTOS.items():
-        iid, _ = c.add_bytes((shared_data / "photos" / rel).read_bytes(), label="happy",
-                             label_source="query", provenance={"engine": "bing", "query": "happy"})
-        expected[iid] = (rel, n)
+    for path, n in photos(shared_data).items():
+        iid, _ = c.add_bytes(path.read_bytes(), label="happy", label_source="query",
+                             provenance={"engine": "bing", "query": "happy"})
+        expected[iid] = (path.name, n)
     for name, (data, n) in odd_inputs(shared_data).items():
         iid, _ = c.add_bytes(data, label="sad", label_source="import",
                              provenance={"orig_name": name, "source_dataset": "test"})
-        expected[iid] = (name, n)
+        expected[iid] = (name, n if n is None else {n})
     stats = run_extract(c, workers=2, batch=3, progress=False)
     yield c, expected, stats
     c.close()
@@ -83,8 +91,8 @@ def test_every_image_gets_an_outcome(done):
         if n is None:
             assert row["outcome"] == "error", (name, dict(row))
         else:
-            assert row["n_faces"] == n, (name, dict(row))
-            assert row["outcome"] == ("faces" if n else "no_face"), name
+            assert row["n_faces"] in n, (name, dict(row))
+            assert row["outcome"] == ("faces" if row["n_faces"] else "no_face"), name
 
 
 def test_errors_are_recorded_with_their_reason(done):
@@ -94,17 +102,19 @@ def test_errors_are_recorded_with_their_reason(done):
     assert bomb["status"] == "failed" and "decompression bomb" in bomb["reason"]
     trunc = c.item(by_name["truncated.jpg"])
     assert trunc["status"] == "failed" and "runcated" in trunc["reason"]
-    gif = outcome(c, by_name["skimage/no_time_for_that_tiny.gif"])
+    gif = outcome(c, by_name["no_time_for_that_tiny.gif"])
     assert "animated GIF" in gif["reason"] and "smaller than the minimum face" in gif["reason"]
-    assert outcome(c, by_name["skimage/coffee.png"])["reason"] == "no face"
+    assert outcome(c, by_name["coffee.png"])["reason"] == "no face"
 
 
 def test_faces_are_gray_items_linked_to_their_image(done):
     c, expected, stats = done
     faces = list(c.items(kind="face"))
-    assert stats.faces == sum(n or 0 for _, n in expected.values())
+    assert stats.faces == c.db.execute("SELECT SUM(n_faces) FROM extractions").fetchone()[0]
+    assert stats.faces == c.db.execute("SELECT COUNT(*) FROM faces").fetchone()[0]
     # gray16.png is obama_small in gray: its crop is byte-identical, so one item serves both
-    assert len(faces) == stats.new_faces == stats.faces - 1
+    assert len(faces) == stats.new_faces < stats.faces
+    assert len(faces) == c.db.execute("SELECT COUNT(DISTINCT face_id) FROM faces").fetchone()[0]
     for f in faces:
         img = Image.open(c.path_of(f))
         assert (img.format, img.mode, img.size) == ("PNG", "L", (100, 100))
@@ -126,7 +136,7 @@ def parent_width(c, parent):
 def test_exif_rotated_box_is_in_upright_coordinates(done):
     c, expected, _ = done
     iid = next(i for i, (name, _) in expected.items() if name == "exif_rotated.jpg")
-    ref = next(i for i, (name, _) in expected.items() if name.endswith("obama_small.jpg"))
+    ref = next(i for i, (name, _) in expected.items() if name == "obama_small.jpg")
     box = lambda i: c.db.execute("SELECT left, top, right, bottom FROM faces WHERE image_id=?",
                                  (i,)).fetchone()
     # the rotated file is stored 240 wide x 320 high; upright it is the 320x240 original
@@ -189,7 +199,7 @@ def test_other_size_is_refused_then_works_in_a_new_corpus(done, tmp_path, shared
 def test_kill_minus_9_then_rerun_loses_and_duplicates_nothing(tmp_path, shared_data):
     root = tmp_path / "k"
     c = Corpus(root)
-    names = sorted((shared_data / "yalefaces/images").glob("subject0[1-3].*"))[:30]
+    names = sorted((shared_data / "yalefaces/images").glob("subject0[1-3].*"))[:24]
     for p in names:
         c.add_bytes(p.read_bytes(), label=None, provenance={"orig_name": p.name})
     n_images = c.count(kind="image")
