@@ -23,11 +23,15 @@ def test_augmentation_only_in_training():
 def test_save_load_roundtrip(tmp_path):
     model = compile_model(build(4, 48, preset="tiny"))
     x = np.random.default_rng(1).integers(0, 256, (2, 48, 48, 1)).astype(np.float32)
+    model.train_on_batch(x, np.array([0, 3]))          # so there is optimizer state to keep
     model.save(tmp_path / "m.keras")
     again = load(tmp_path / "m.keras")
     np.testing.assert_allclose(again.predict(x, verbose=0), model.predict(x, verbose=0),
                                rtol=1e-5, atol=1e-6)
     assert type(again.optimizer).__name__ == "RMSprop"
+    assert int(again.optimizer.iterations.numpy()) == 1
+    for a, b in zip(again.optimizer.variables, model.optimizer.variables):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-6)
 
 
 def test_bad_settings():
