@@ -83,6 +83,10 @@ class Downloader:
             outcome = exc
         except Exception as exc:   # a bug or an odd library error must not drop the job
             outcome = FetchError("error", f"{type(exc).__name__}: {exc}")
+        if isinstance(outcome, Fetched):
+            # The file write (with its fsync) happens here, in parallel; the catalog row is
+            # added by the writer thread. A disk error propagates and stops the run loudly.
+            self.corpus.store_object(outcome.data, outcome.info.format)
         return job, outcome, now()
 
     def _fetch_all(self, todo: list[Job]):

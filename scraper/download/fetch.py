@@ -7,6 +7,7 @@ a thread for ever), and the bytes judged by their magic number and a full Pillow
 """
 from __future__ import annotations
 
+import os
 import threading
 import time
 from dataclasses import dataclass
@@ -87,6 +88,11 @@ class Fetcher:
             s.mount("http://", adapter)
             s.mount("https://", adapter)
             s.max_redirects = self.max_redirects
+            # With no proxy configured, skip requests' per-request scan of the environment
+            # (~0.6 ms of CPU each, a quarter of our per-image cost) and never send .netrc
+            # credentials to image hosts.
+            if not any(k.lower().endswith("_proxy") for k in os.environ):
+                s.trust_env = False
             s.headers.update({"User-Agent": self.user_agent,
                               "Accept": "image/avif,image/webp,image/*,*/*;q=0.8"})
             self._local.session = s

@@ -1,0 +1,185 @@
+"""Benchmark: ferkit's downloader against img2dataset on the same 2,000 local URLs, same run.
+
+A server in its own process on 127.0.0.1 serves real JPEG/PNG images from ../shared/data
+(muxspace, photos, FER2013), repeated under distinct URLs. Both tools get the same URL list and
+the same thread count and keep the original bytes:
+- ferkit: Downloader(workers=T, per_host=T) into a fresh corpus (magic-byte sniff, full Pillow
+  decode, SHA-256 content-addressed file + catalog row per image);
+- img2dataset: resize_mode="no", skip_reencode=True (decodes each image with OpenCV, stores the
+  original bytes), output_format="files", extract_exif=False, one process with T threads.
+ferkit's per-host cap is raised to T because all URLs share one host and img2dataset has no
+such cap. `--unique` appends a distinct tail after each image's end marker so every URL has
+different bytes (ferkit then cannot shortcut repeated bytes as duplicates); without it, the
+images repeat byte-for-byte as they would on a real web.
+
+img2dataset is installed only for this benchmark: `.venv/bin/pip install img2dataset`.
+
+    .venv/bin/python bench/download.py [--n 2000] [--threads 16] [--unique] [--max-seconds 600]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from corpus import Corpus, sniff  # noqa: E402
+from scraper.download import Downloader, Job  # noqa: E402
+
+SHARED = Path(os.environ.get("SHARED_DATA", ROOT.parent / "shared" / "data"))
+
+
+def pool_of_images(shared: Path) -> list[bytes]:
+    files = sorted((shared / "muxspace" / "images").glob("*.jpg"))
+    files += sorted((shared / "photos").rglob("*.jpg")) + sorted((shared / "photos").rglob("*.png"))
+    files += sorted((shared / "fer2013_images" / "test").rglob("*.jpg"))[:300]
+    out = []
+    for f in files:
+        data = f.read_bytes()
+        # JPEG and PNG only: OpenCV (img2dataset's decoder) reads neither GIF nor every WebP.
+        if sniff(data) in ("JPEG", "PNG") and f.name != "truncated.jpg":
+            out.append(data)
+    return out
+
+
+def serve(port_q, n: int, unique: bool, shared: str) -> None:
+    """The image server, in its own process so it does not share a GIL with the clients."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    pool = pool_of_images(Path(shared))
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        # Headers and body go out in separate writes: without TCP_NODELAY, Nagle plus the
+        # client's delayed ACK add ~40 ms to every keep-alive response.
+        disable_nagle_algorithm = True
+
+        def log_message(self, *a):
+            pass
+
+        def do_GET(self):
+            try:
+                i = int(self.path.rsplit("/", 1)[1].split(".")[0])
+            except ValueError:
+                i = -1
+            if not 0 <= i < n:
+                self.send_response(404)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            body = pool[i % len(pool)]
+            if unique:
+                body += b"ferkit-bench-%d" % i   # after EOI/IEND: decoders ignore it
+            self.send_response(200)
+            self.send_header("Content-Type", "image/jpeg")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    class Server(ThreadingHTTPServer):
+        daemon_threads = True
+        request_queue_size = 256
+
+        def handle_error(self, *a):
+            pass
+
+    httpd = Server(("127.0.0.1", 0), Handler)
+    port_q.put(httpd.server_address[1])
+    httpd.serve_forever()
+
+
+def run_ferkit(urls: list[str], threads: int, work: Path) -> tuple[float, int]:
+    corpus = Corpus(work / "ferkit")
+    jobs = [Job(u, None, {"engine": "bench", "query": "bench", "page_url": None}) for u in urls]
+    t0 = time.perf_counter()
+    s = Downloader(corpus, workers=threads, per_host=threads, timeout=(5, 20),
+                   progress=False).run(jobs)
+    dt = time.perf_counter() - t0
+    print(f"  ferkit: {s}")
+    corpus.close()
+    return dt, s.downloaded + s.duplicates
+
+
+def run_img2dataset(urls: list[str], threads: int, work: Path) -> tuple[float, int, float]:
+    os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
+    from img2dataset import download
+
+    url_file = work / "urls.txt"
+    url_file.write_text("\n".join(urls) + "\n")
+    out = work / "img2dataset"
+    t0 = time.perf_counter()
+    download(url_list=str(url_file), input_format="txt", output_folder=str(out),
+             output_format="files", resize_mode="no", skip_reencode=True, extract_exif=False,
+             processes_count=1, thread_count=threads, timeout=20, retries=0,
+             number_sample_per_shard=len(urls), enable_wandb=False, compute_hash="sha256")
+    dt = time.perf_counter() - t0
+    stats = [json.loads(p.read_text()) for p in out.glob("*_stats.json")]
+    ok = sum(st["successes"] for st in stats)
+    # Its own clock covers only the shard's download loop, not starting its worker process.
+    inner = max(st["end_time"] for st in stats) - min(st["start_time"] for st in stats)
+    print(f"  img2dataset: {ok} ok of {len(urls)}; its download loop took {inner:.2f} s")
+    return dt, ok, inner
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--n", type=int, default=2000)
+    ap.add_argument("--threads", type=int, default=16)
+    ap.add_argument("--unique", action="store_true", help="distinct bytes behind every URL")
+    ap.add_argument("--max-seconds", type=int, default=600, help="abort the whole run after this")
+    args = ap.parse_args()
+    if not SHARED.is_dir():
+        print(f"no real data at {SHARED}", file=sys.stderr)
+        return 2
+    try:
+        import img2dataset  # noqa: F401
+    except ImportError:
+        print("img2dataset is not installed: .venv/bin/pip install img2dataset", file=sys.stderr)
+        return 2
+
+    def timeout(*_):
+        raise TimeoutError(f"benchmark exceeded --max-seconds {args.max_seconds}")
+    signal.signal(signal.SIGALRM, timeout)
+    signal.alarm(args.max_seconds)
+
+    work = Path(tempfile.mkdtemp(prefix="ferkit-bench-download-"))
+    ctx = mp.get_context("spawn")
+    q = ctx.Queue()
+    server = ctx.Process(target=serve, args=(q, args.n, args.unique, str(SHARED)), daemon=True)
+    server.start()
+    try:
+        port = q.get(timeout=60)
+        urls = [f"http://127.0.0.1:{port}/img/{i}.jpg" for i in range(args.n)]
+        n_pool = len(pool_of_images(SHARED))
+        print(f"{args.n} URLs over {n_pool} real images, {args.threads} threads each, "
+              f"{'unique' if args.unique else 'repeated'} bytes, {os.cpu_count()} CPUs")
+        # Warm both code paths (imports, first connections) on a few URLs, untimed.
+        run_ferkit(urls[:20], args.threads, work / "warm")
+        t_f, ok_f = run_ferkit(urls, args.threads, work)
+        t_i, ok_i, inner_i = run_img2dataset(urls, args.threads, work)
+        rate_f, rate_i, rate_inner = ok_f / t_f, ok_i / t_i, ok_i / inner_i
+        print(f"ferkit      {ok_f:5d} images in {t_f:6.2f} s = {rate_f:7.1f} images/s")
+        print(f"img2dataset {ok_i:5d} images in {t_i:6.2f} s = {rate_i:7.1f} images/s (whole call)")
+        print(f"img2dataset {ok_i:5d} images in {inner_i:6.2f} s = {rate_inner:7.1f} images/s "
+              f"(its download loop only, excluding process start-up)")
+        print(f"ratio ferkit / img2dataset = {rate_f / rate_i:.2f} (whole call), "
+              f"{rate_f / rate_inner:.2f} (against its download loop only)")
+        return 0
+    finally:
+        signal.alarm(0)
+        server.terminate()
+        server.join(10)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
