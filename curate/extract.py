@@ -10,6 +10,7 @@ that batch; face bytes are content-addressed, so nothing is stored twice.
 """
 from __future__ import annotations
 
+import io
 import json
 import multiprocessing as mp
 import os
@@ -19,9 +20,10 @@ from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
+from PIL import Image
 from tqdm import tqdm
 
-from corpus import Corpus, ImageError, now, save_stage, to_array, verify
+from corpus import Corpus, ImageError, now, save_stage, sniff, to_array
 
 from .faces import FaceExtractor, encode_png
 
@@ -93,12 +95,10 @@ def _process(item_id: int, path: str) -> dict:
     fx = _FX
     try:
         data = open(path, "rb").read()
-        info = verify(data)
-        image = to_array(data, "RGB")
+        image = to_array(data, "RGB")      # decodes fully: truncated files fail here
     except (ImageError, OSError) as exc:
         return {"id": item_id, "error": str(exc)}
-    note = f"animated {info.format}, {info.frames} frames: first frame used" \
-        if info.frames > 1 else None
+    note = _animation_note(data)
     h, w = image.shape[:2]
     if min(h, w) < fx.min_face:
         return {"id": item_id, "faces": [], "note": _join(note, f"image {w}x{h} is smaller than "
@@ -107,6 +107,15 @@ def _process(item_id: int, path: str) -> dict:
               "landmarks": [list(p) for p in f.landmarks], "rotation": f.rotation,
               "too_small": f.too_small} for f in fx.extract(image)]
     return {"id": item_id, "faces": faces, "note": note, "width": w, "height": h}
+
+
+def _animation_note(data: bytes) -> str | None:
+    fmt = sniff(data)
+    if fmt not in ("GIF", "PNG", "WEBP"):      # the formats that can hold animations
+        return None
+    with Image.open(io.BytesIO(data)) as img:
+        frames = getattr(img, "n_frames", 1)
+    return f"animated {fmt}, {frames} frames: first frame used" if frames > 1 else None
 
 
 def _join(*parts):

@@ -238,3 +238,17 @@ def test_kill_minus_9_then_rerun_loses_and_duplicates_nothing(tmp_path, shared_d
     assert n_face_items == c.db.execute("SELECT COUNT(DISTINCT face_id) FROM faces").fetchone()[0]
     assert n_face_items >= n_images - 4          # Yale faces are frontal: nearly all found
     c.close()
+
+
+def test_cli_errors_are_clear(tmp_path, shared_data):
+    run = lambda *a: subprocess.run([sys.executable, "-m", "curate", "extract", *map(str, a)],
+                                    cwd=ROOT, capture_output=True, text=True, timeout=120)
+    res = run(tmp_path / "none")
+    assert res.returncode == 2 and "not a corpus" in res.stderr
+    c = Corpus(tmp_path / "c")
+    c.set_meta("face_size", 48)
+    c.close()
+    res = run(tmp_path / "c", "--size", "100")
+    assert res.returncode == 2 and "--size 48" in res.stderr
+    res = run(tmp_path / "c", "--no-progress")        # an empty corpus is fine: nothing to do
+    assert res.returncode == 0 and "0 images processed" in res.stdout
