@@ -123,6 +123,9 @@ class LabelerApp:
     def close(self) -> None:
         self.prefetcher.close()
         try:
+            # Tooltip timers left in Tcl's queue would fire after destroy ("invalid command").
+            for pending in self.root.tk.splitlist(self.root.tk.call("after", "info")):
+                self.root.after_cancel(pending)
             self.root.destroy()
         except tk.TclError:
             pass

@@ -89,3 +89,20 @@ def test_move_and_around(fc):
     assert q.goto(q.ids[-1]) and q.pos == len(q) - 1
     assert not q.move(1)
     assert not q.goto(-5)
+
+
+def test_confidence_order_survives_malformed_and_unknown_predictions(fc):
+    happy = face_ids(fc, label="happy")
+    classes = json.dumps(list(fc.taxonomy.classes))
+    fc.db.execute("INSERT INTO predictions VALUES (?, 'bad', 'not json', '[1]', '2026-01-01')",
+                  (happy[0],))
+    fc.db.execute("INSERT INTO predictions VALUES (?, 'm', ?, ?, '2026-01-01')",
+                  (happy[1], json.dumps(["cat", "dog"]), "[0.5, 0.5]"))   # knows no 'happy'
+    fc.db.execute("INSERT INTO predictions VALUES (?, 'old', ?, ?, '2025-01-01')",
+                  (happy[2], classes, json.dumps([0, 0, 0, 0.01, 0, 0, 0.99])))
+    fc.db.execute("INSERT INTO predictions VALUES (?, 'new', ?, ?, '2026-06-01')",
+                  (happy[2], classes, json.dumps([0, 0, 0, 0.6, 0, 0, 0.4])))
+    q = ItemQueue(fc, order="confidence", label="happy")
+    assert q.ids[0] == happy[1]           # a model without the label doubts it most
+    assert q.ids[1] == happy[2]           # the newest model's 0.6, not the old 0.01 ...
+    assert happy[0] in q.ids[2:]          # ... and the malformed row counts as unscored
