@@ -25,12 +25,14 @@ def add_arguments(p):
     p.add_argument("--sources", nargs="+", metavar="SRC", help="only these provenance sources")
     p.add_argument("--out", help="where the PNGs and eval.json go (default RUN/eval)")
     p.add_argument("--json", action="store_true", help="print the full report as JSON")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def main(args) -> int:
     from .evaluate import evaluate
     try:
-        r = evaluate(args.model, args.data, split=args.split, out=args.out, sources=args.sources)
+        r = evaluate(args.model, args.data, split=args.split, out=args.out, sources=args.sources,
+                     progress=not args.quiet)
     except (CardError, DataError, CorpusError) as exc:
         print(f"train evaluate: {exc}", file=sys.stderr)
         return 2

@@ -27,7 +27,8 @@ def main(args) -> int:
     from .predict import predict
     try:
         results = predict(args.model, args.images, annotate_dir=args.annotate,
-                          detector=args.detector, upsample=args.upsample)
+                          detector=args.detector, upsample=args.upsample,
+                          progress=len(args.images) > 3)
     except CardError as exc:
         print(f"train predict: {exc}", file=sys.stderr)
         return 2

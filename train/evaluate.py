@@ -6,9 +6,11 @@ counted and reported, not scored; model classes absent from the data are listed.
 """
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
 from corpus import Corpus, ImageError, to_array
 
@@ -18,14 +20,17 @@ from .metrics import classification_report
 from .plots import confusion_png, curves_png, mistakes_png
 
 
-def predict_paths(model, paths: list[str], size: int, batch: int = 256):
+def predict_paths(model, paths: list[str], size: int, batch: int = 256, progress: bool = True):
     """(probabilities N x C with NaN rows for unreadable files, {index: reason})."""
     probs = np.full((len(paths), model.output_shape[-1]), np.nan, np.float32)
     errors = {}
-    for idx, x, errs in iter_batches(paths, size, batch):
-        if idx:
-            probs[idx] = model.predict_on_batch(x)
-        errors.update(dict(errs))
+    with tqdm(total=len(paths), unit="face", desc="evaluate", file=sys.stderr,
+              disable=not progress) as bar:
+        for idx, x, errs in iter_batches(paths, size, batch):
+            if idx:
+                probs[idx] = model.predict_on_batch(x)
+            errors.update(dict(errs))
+            bar.update(len(idx) + len(errs))
     return probs, errors
 
 
@@ -48,7 +53,7 @@ def load_samples(data, split: str | None, sources=None):
 
 
 def evaluate(model_path, data, *, split: str | None = "test", out=None, sources=None,
-             n_mistakes: int = 32, batch: int = 256) -> dict:
+             n_mistakes: int = 32, batch: int = 256, progress: bool = False) -> dict:
     model, card = load_model(model_path)
     classes, size = card["classes"], card["input_size"]
     fold = card.get("fold") or {}
@@ -57,7 +62,7 @@ def evaluate(model_path, data, *, split: str | None = "test", out=None, sources=
         s.label = fold.get(s.label, s.label)
     index = {c: i for i, c in enumerate(classes)}
     known = [s for s in samples if s.label in index]
-    probs, errors = predict_paths(model, [s.path for s in known], size, batch)
+    probs, errors = predict_paths(model, [s.path for s in known], size, batch, progress)
     ok = np.array([i not in errors for i in range(len(known))], bool)
     y_true = np.array([index[s.label] for s in known], int)[ok]
     p = probs[ok]

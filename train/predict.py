@@ -7,10 +7,12 @@ aligned exactly as the training faces were.
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
+from tqdm import tqdm
 
 from corpus import ImageError, to_array
 
@@ -54,14 +56,15 @@ def annotate(rgb: np.ndarray, faces: list[dict], dest: Path) -> Path:
 
 
 def predict(model_path, images, *, annotate_dir=None, detector=None, upsample=None,
-            model=None, card=None) -> list[dict]:
+            model=None, card=None, progress: bool = False) -> list[dict]:
     """One entry per input image: its faces (box, score, probabilities) or its error."""
     if model is None:
         model, card = load_model(model_path)
     classes = card["classes"]
     fx = extractor_for(card, detector=detector, upsample=upsample)
     results = []
-    for n, path in enumerate(images, 1):
+    for n, path in enumerate(tqdm(images, unit="image", desc="predict", file=sys.stderr,
+                                  disable=not progress), 1):
         entry: dict = {"image": str(path), "faces": []}
         try:
             rgb = to_array(Path(path).read_bytes(), "RGB")

@@ -24,7 +24,7 @@ fi
 
 echo
 echo "Evaluation on the test split:"
-"$PY" -m train evaluate "$DEMO_RUN" "$DEMO_CORPUS" --split test --json --out "$DEMO_RUN/eval"
+"$PY" -m train evaluate "$DEMO_RUN" "$DEMO_CORPUS" --split test --json --quiet --out "$DEMO_RUN/eval"
 
 echo
 echo "Scoring every face of the corpus (predictions table, shown by the labeling GUI):"
