@@ -54,6 +54,11 @@ class AppProcess:
     def kill9(self):
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(timeout=10)
+        # The X server drops a dead client's windows a moment later; the next app's window
+        # search must not find this one.
+        wait_for(lambda: not subprocess.run(
+            ["xdotool", "search", "--onlyvisible", "--name", "ferkit labeler"],
+            capture_output=True, text=True, timeout=10).stdout.strip(), 10, "window gone")
 
     def close(self):
         if self.proc.poll() is None:
