@@ -2,7 +2,7 @@
 
 Faces are compared with faces, images and frames with each other. Exact: same decoded pixels.
 Near: perceptual hash (imagehash phash, 64 bits) within --threshold bits, searched with a
-multi-index hash table. The kept item: human label > import > query > model, then reviewed,
+multi-index hash table, and 32x32 thumbnails that correlate >= --min-similarity. The kept item: human label > import > query > model, then reviewed,
 then the larger picture, then the oldest. The others get status 'duplicate' with the kept id
 in their reason; a duplicate whose label differs from the kept one is reported as a conflict.
 Writes CORPUS/reports/duplicates.png and the table duplicate_groups. Rerunnable.
@@ -23,6 +23,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--threshold", type=int, default=DEFAULT_THRESHOLD,
                         help=f"phash Hamming distance (0-64) for near duplicates "
                              f"(default {DEFAULT_THRESHOLD})")
+    parser.add_argument("--min-similarity", type=float, default=None,
+                        help="thumbnail correlation a near match must also reach "
+                             "(default 0.97; 0 trusts the hash alone)")
     parser.add_argument("--exact-only", action="store_true",
                         help="only identical pixels (for posed sets where near-identical "
                              "pictures are different expressions, e.g. Yale)")
@@ -41,7 +44,7 @@ def main(args) -> int:
         return 2
     with corpus:
         rep = dedup(corpus, args.threshold, methods=("exact",) if args.exact_only else None,
-                    sheet=not args.no_sheet)
+                    min_similarity=args.min_similarity, sheet=not args.no_sheet)
     print(f"compared {rep.candidates} items (hashed {rep.hashed} new); "
           f"{len(rep.groups)} groups, {rep.duplicates} duplicates "
           f"({rep.marked} newly marked, {rep.restored} restored), "

@@ -27,6 +27,9 @@ DEFAULT_THRESHOLD = 0.6
 CHIP = 150
 MARGIN = 0.25           # the extraction stage's default crop margin (curate.faces)
 MODEL = "dlib_face_recognition_resnet_model_v1"
+# Below this a crop holds too little for the embedding: on 48x48 dataset crops (FER2013,
+# CK+48) unrelated people come out closer than 0.6 and chain into one giant identity.
+MIN_CROP = 64
 BATCH = 64
 
 DDL = """
@@ -88,6 +91,21 @@ def _box(corpus, item_id: int):
     row = corpus.db.execute("SELECT image_id, left, top, right, bottom FROM faces"
                             " WHERE face_id=? AND left IS NOT NULL LIMIT 1", (item_id,)).fetchone()
     return None if row is None else (row[0], tuple(row[1:]))
+
+
+def usable(corpus, row) -> bool:
+    """Whether a face can be embedded reliably: its source box is known or its crop is big."""
+    if _box(corpus, row["id"]) is not None:
+        return True
+    size = min(row["width"] or 0, row["height"] or 0)
+    if not size and row["path"]:
+        from corpus import verify
+        try:
+            info = verify(corpus.read_bytes(row))
+            size = min(info.width, info.height)
+        except (ImageError, OSError):
+            return False
+    return size >= MIN_CROP
 
 
 def item_embedding(corpus, row) -> tuple[str, np.ndarray]:

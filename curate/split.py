@@ -2,7 +2,7 @@
 
 Items that must stay together form one unit (union-find): the same subject, faces cut from the
 same source image, and, for faces with no subject, the same identity by dlib face embedding
-(curate/identity.py). Duplicates marked by dedup follow the item that was kept. Units are
+(curate/identity.py; only faces big enough to embed and not placed by a source split). Duplicates marked by dedup follow the item that was kept. Units are
 dealt to splits greedily, largest first (ties broken by the seed), each to the split whose
 per-class shortfall it fills best, so every class ends up near the asked fractions while no
 unit spans two splits.
@@ -141,7 +141,9 @@ def split(corpus, val: float = 0.1, test: float = 0.1, seed: int = 0, *,
     identities = {}
     if identity and kind == "face":
         from . import identity as ident
-        need = [r for r in rows if not r["subject"] and len(allowed[r["id"]]) > 1]
+        # Only faces split freely, with no subject, and big enough to embed (identity.usable).
+        need = [r for r in rows if not r["subject"] and len(allowed[r["id"]]) == 3
+                and ident.usable(corpus, r)]
         if need:
             identities = ident.group_identities(
                 corpus, need, identity_threshold or ident.DEFAULT_THRESHOLD)

@@ -19,6 +19,7 @@ from corpus.sheets import contact_sheet
 from . import REGISTRY
 from .base import to_signed, to_unsigned
 from .groups import conflicts, group_pairs, stars
+from .phash import MIN_SIMILARITY, similarity, thumbnail
 
 USER = "curate.dedup"
 REASON_PREFIX = "duplicate of item "
@@ -112,8 +113,31 @@ def _methods(names=None) -> list:
     return [REGISTRY[n]() for n in names]
 
 
-def find_groups(corpus, rows, threshold: int | None = None, methods=None) -> tuple[list, dict]:
-    """Connected components of rows (one family) under the methods; and hashes per method."""
+class Thumbs:
+    """Thumbnails for the similarity check, decoded once per run and only for candidates."""
+
+    def __init__(self, corpus, min_similarity: float):
+        self.corpus, self.min_similarity, self.cache = corpus, min_similarity, {}
+
+    def get(self, item_id: int):
+        if item_id not in self.cache:
+            try:
+                self.cache[item_id] = thumbnail(to_pil(self.corpus.read_bytes(item_id), "RGB"))
+            except (ImageError, OSError):
+                self.cache[item_id] = None
+        return self.cache[item_id]
+
+    def similar(self, a: int, b: int) -> bool:
+        x, y = self.get(a), self.get(b)
+        return x is not None and y is not None and similarity(x, y) >= self.min_similarity
+
+
+def find_groups(corpus, rows, threshold: int | None = None, methods=None,
+                thumbs: Thumbs | None = None) -> tuple[list, dict]:
+    """Connected components of rows (one family) under the methods; and hashes per method.
+
+    Near (non-exact) matches must also pass thumbs.similar when thumbs is given.
+    """
     methods = _methods(methods)
     by_method = {m.name: _hashes(corpus, m) for m in methods}
     pairs = []
@@ -123,18 +147,22 @@ def find_groups(corpus, rows, threshold: int | None = None, methods=None) -> tup
         if len(ids) < 2:
             continue
         i, j, _ = m.pairs(np.array([hashes[x] for x in ids], dtype=np.uint64), threshold)
-        pairs.extend(zip(ids[i].tolist(), ids[j].tolist()))
+        found = zip(ids[i].tolist(), ids[j].tolist())
+        if not m.exact and thumbs is not None:
+            found = [(a, b) for a, b in found if thumbs.similar(a, b)]
+        pairs.extend(found)
     return group_pairs(pairs), by_method
 
 
-def _closeness(by_method, t):
+def _closeness(by_method, t, thumbs):
     ex, ph = by_method.get("exact", {}), by_method.get("phash", {})
 
     def close(a, b) -> bool:
         if a["id"] in ex and ex.get(a["id"]) == ex.get(b["id"]):
             return True
         x, y = ph.get(a["id"]), ph.get(b["id"])
-        return x is not None and y is not None and bin(x ^ y).count("1") <= t
+        return (x is not None and y is not None and bin(x ^ y).count("1") <= t
+                and thumbs.similar(a["id"], b["id"]))
     return close
 
 
@@ -149,11 +177,12 @@ def _describe(member, kept, by_method) -> tuple[str, int]:
 
 
 def dedup(corpus, threshold: int | None = None, *, methods=None,
-          sheet: bool = True) -> DedupReport:
+          min_similarity: float | None = None, sheet: bool = True) -> DedupReport:
     """Find, group and mark duplicates in a corpus. Safe to rerun; see the module docstring.
 
     methods: names from the registry (default all: exact and phash); ("exact",) for posed sets
-    where near-identical pictures are different expressions.
+    where near-identical pictures are different expressions. min_similarity: thumbnail
+    correlation a near match must also reach (default phash.MIN_SIMILARITY; 0 to skip).
     """
     corpus.ensure(DDL)
     names = list(REGISTRY) if methods is None else list(methods)
@@ -165,11 +194,12 @@ def dedup(corpus, threshold: int | None = None, *, methods=None,
     _hash_missing(corpus, rows, methods, report)
     rows = _candidates(corpus)          # items that failed to decode are gone now
     by_id = {r["id"]: r for r in rows}
+    thumbs = Thumbs(corpus, MIN_SIMILARITY if min_similarity is None else float(min_similarity))
     desired, at = {}, now()
     for kinds in FAMILIES.values():
         fam = [r for r in rows if r["kind"] in kinds]
-        components, by_method = find_groups(corpus, fam, t, names)
-        close = _closeness(by_method, t)
+        components, by_method = find_groups(corpus, fam, t, names, thumbs)
+        close = _closeness(by_method, t, thumbs)
         for members in (g for ids in components for g in stars([by_id[x] for x in ids], close)):
             kept = members[0]
             bad = {m["id"] for m in conflicts(kept, members)}
@@ -184,7 +214,7 @@ def dedup(corpus, threshold: int | None = None, *, methods=None,
                                              "kept": kept["id"], "kept_label": kept["label"]})
             report.groups.append(entry)
     _apply(corpus, rows, desired, t, at, report)
-    _snapshot(corpus, desired, t, names)
+    _snapshot(corpus, desired, t, names, thumbs.min_similarity)
     if sheet:
         report.sheet = str(write_sheet(corpus, report))
     return report
@@ -208,7 +238,7 @@ def _apply(corpus, rows, desired, t, at, report) -> None:
                               [(i, *v, t, at) for i, v in sorted(desired.items())])
 
 
-def _snapshot(corpus, desired, t, names) -> None:
+def _snapshot(corpus, desired, t, names, min_sim) -> None:
     ids = sorted(desired)
     save_stage(corpus, "dedup", {
         "ids": np.array(ids, dtype=np.int64),
@@ -216,7 +246,7 @@ def _snapshot(corpus, desired, t, names) -> None:
         "method": [desired[i][1] for i in ids],
         "distance": np.array([desired[i][2] for i in ids], dtype=np.int64),
         "conflict": np.array([desired[i][3] for i in ids], dtype=bool),
-        "meta": {"threshold": t, "methods": sorted(names)}})
+        "meta": {"threshold": t, "methods": sorted(names), "min_similarity": min_sim}})
 
 
 def write_sheet(corpus, report: DedupReport, limit: int = SHEET_GROUPS):
