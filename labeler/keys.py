@@ -11,10 +11,12 @@ CLASS_KEYS = "123456789"          # 1..9 in the taxonomy's order
 # (Tk event, what it does, how the help names it)
 LABEL_KEYS = [
     ("<Key-x>", "reject", "x"),
+    ("<Key-X>", "reject", None),              # Caps Lock on must not make keys dead
     ("<space>", "keep", "space"),
     ("<Right>", "next", "Right"),
     ("<Left>", "prev", "Left"),
     ("<Control-z>", "undo", "ctrl+z"),
+    ("<Control-Z>", "undo", None),
     ("<question>", "help", "?"),
 ]
 REVIEW_KEYS = [
@@ -24,6 +26,7 @@ REVIEW_KEYS = [
     ("<Prior>", "prev", "PageUp / Left"),
     ("<Left>", "prev", None),
     ("<Control-z>", "undo", "ctrl+z"),
+    ("<Control-Z>", "undo", None),
     ("<question>", "help", "?"),
 ]
 DESCRIPTIONS = {
@@ -46,8 +49,9 @@ def class_key(index: int) -> str | None:
     return CLASS_KEYS[index] if index < len(CLASS_KEYS) else None
 
 
-def tk_key(char: str) -> str:
-    return f"<Key-{char}>"
+def tk_keys(char: str) -> list[str]:
+    """Tk events for a plain key, upper case too (Caps Lock)."""
+    return [f"<Key-{c}>" for c in dict.fromkeys((char, char.upper()))]
 
 
 def help_text(mode: str, classes) -> str:

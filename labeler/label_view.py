@@ -66,7 +66,8 @@ class LabelView:
         for i, cls in enumerate(self.app.classes):
             key = keys.class_key(i)
             if key:
-                root.bind(keys.tk_key(key), lambda e, c=cls: self.do_label(c))
+                for event in keys.tk_keys(key):
+                    root.bind(event, lambda e, c=cls: self.do_label(c))
         actions = {"reject": self.do_reject, "keep": self.do_keep, "undo": self.do_undo,
                    "next": lambda: self.move(1), "prev": lambda: self.move(-1)}
         for event, action, _ in keys.LABEL_KEYS:

@@ -64,7 +64,8 @@ class ReviewView:
     def _bind(self) -> None:
         root = self.app.root
         for n, char in enumerate(keys.GRID_KEYS):
-            root.bind(keys.tk_key(char), lambda e, n=n: self.toggle(n))
+            for event in keys.tk_keys(char):
+                root.bind(event, lambda e, n=n: self.toggle(n))
         actions = {"accept": self.accept, "next": lambda: self.turn(1),
                    "prev": lambda: self.turn(-1), "undo": self.do_undo}
         for event, action, _ in keys.REVIEW_KEYS:

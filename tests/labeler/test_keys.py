@@ -29,3 +29,10 @@ def test_review_help_lists_grid_rows_and_accept():
     assert "1 2 3 4 5 6" in text and "z x c v b n" in text and "Return" in text
     assert keys.key_name("accept", "review") == "Return"
     assert keys.key_name("undo", "label") == "ctrl+z"
+
+
+def test_caps_lock_letters_are_bound_too():
+    assert keys.tk_keys("w") == ["<Key-w>", "<Key-W>"]
+    assert keys.tk_keys("3") == ["<Key-3>"]
+    events = {e for e, act, _ in keys.LABEL_KEYS if act == "reject"}
+    assert events == {"<Key-x>", "<Key-X>"}

@@ -68,3 +68,9 @@ def test_reopening_starts_at_the_first_unreviewed_page(make_app, face_corpus):
     again = make_app(mode="review", status="all")
     assert again.view.page == 1
     assert keys.GRID_KEYS[0] in again.view.captions[0].cget("text")
+
+
+def test_caps_lock_grid_key_still_toggles(make_app):
+    app = make_app(mode="review")
+    press(app, "<Key-Q>")
+    assert status(app, app.view.page_ids[6]) == ("rejected", 1)
