@@ -29,3 +29,16 @@ def test_summary_command_prints_a_review_command(face_corpus):
     assert out.returncode == 0, out.stderr
     assert "37 faces: 37 unreviewed" in out.stdout
     assert f"-m labeler {face_corpus} --mode review --label " in out.stdout
+
+
+def test_demo_step_prints_the_command_and_fails_loudly_without_a_corpus(face_corpus, tmp_path):
+    script = ROOT_DIR / "scripts" / "demo.d" / "90-label.sh"
+    env = {"PATH": "/usr/bin:/bin", "PY": sys.executable}
+    ok = subprocess.run(["bash", str(script)], cwd=ROOT_DIR, capture_output=True, text=True,
+                        timeout=60, env={**env, "DEMO_CORPUS": str(face_corpus)})
+    assert ok.returncode == 0, ok.stderr
+    assert "-m labeler" in ok.stdout and "--mode review --label" in ok.stdout
+    missing = subprocess.run(["bash", str(script)], cwd=ROOT_DIR, capture_output=True,
+                             text=True, timeout=60,
+                             env={**env, "DEMO_CORPUS": str(tmp_path / "none")})
+    assert missing.returncode != 0 and "no corpus" in missing.stderr
