@@ -2,7 +2,8 @@
 
 Faces are compared with faces, images and frames with each other. Exact: same decoded pixels.
 Near: perceptual hash (imagehash phash, 64 bits) within --threshold bits, searched with a
-multi-index hash table, and 32x32 thumbnails that correlate >= --min-similarity. The kept item: human label > import > query > model, then reviewed,
+multi-index hash table, and thumbnails that agree block by block (--max-difference), so one
+person's different expressions on aligned crops are not taken for copies. The kept item: human label > import > query > model, then reviewed,
 then the larger picture, then the oldest. The others get status 'duplicate' with the kept id
 in their reason; a duplicate whose label differs from the kept one is reported as a conflict.
 Writes CORPUS/reports/duplicates.png and the table duplicate_groups. Rerunnable.
@@ -23,9 +24,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--threshold", type=int, default=DEFAULT_THRESHOLD,
                         help=f"phash Hamming distance (0-64) for near duplicates "
                              f"(default {DEFAULT_THRESHOLD})")
-    parser.add_argument("--min-similarity", type=float, default=None,
-                        help="thumbnail correlation a near match must also reach "
-                             "(default 0.97; 0 trusts the hash alone)")
+    parser.add_argument("--max-difference", type=float, default=None,
+                        help="how much the worst 8x8 block of two 32x32 thumbnails may differ "
+                             "for a near match (default 0.4; larger trusts the hash more)")
     parser.add_argument("--exact-only", action="store_true",
                         help="only identical pixels (for posed sets where near-identical "
                              "pictures are different expressions, e.g. Yale)")
@@ -44,7 +45,7 @@ def main(args) -> int:
         return 2
     with corpus:
         rep = dedup(corpus, args.threshold, methods=("exact",) if args.exact_only else None,
-                    min_similarity=args.min_similarity, sheet=not args.no_sheet)
+                    max_difference=args.max_difference, sheet=not args.no_sheet)
     print(f"compared {rep.candidates} items (hashed {rep.hashed} new); "
           f"{len(rep.groups)} groups, {rep.duplicates} duplicates "
           f"({rep.marked} newly marked, {rep.restored} restored), "

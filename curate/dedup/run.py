@@ -19,7 +19,7 @@ from corpus.sheets import contact_sheet
 from . import REGISTRY
 from .base import to_signed, to_unsigned
 from .groups import conflicts, group_pairs, stars
-from .phash import MIN_SIMILARITY, similarity, thumbnail
+from .phash import MAX_DIFFERENCE, difference, thumbnail
 
 USER = "curate.dedup"
 REASON_PREFIX = "duplicate of item "
@@ -114,10 +114,10 @@ def _methods(names=None) -> list:
 
 
 class Thumbs:
-    """Thumbnails for the similarity check, decoded once per run and only for candidates."""
+    """Thumbnails for the block-difference check, decoded once per run, only for candidates."""
 
-    def __init__(self, corpus, min_similarity: float):
-        self.corpus, self.min_similarity, self.cache = corpus, min_similarity, {}
+    def __init__(self, corpus, max_difference: float):
+        self.corpus, self.max_difference, self.cache = corpus, max_difference, {}
 
     def get(self, item_id: int):
         if item_id not in self.cache:
@@ -129,7 +129,7 @@ class Thumbs:
 
     def similar(self, a: int, b: int) -> bool:
         x, y = self.get(a), self.get(b)
-        return x is not None and y is not None and similarity(x, y) >= self.min_similarity
+        return x is not None and y is not None and difference(x, y) <= self.max_difference
 
 
 def find_groups(corpus, rows, threshold: int | None = None, methods=None,
@@ -177,12 +177,12 @@ def _describe(member, kept, by_method) -> tuple[str, int]:
 
 
 def dedup(corpus, threshold: int | None = None, *, methods=None,
-          min_similarity: float | None = None, sheet: bool = True) -> DedupReport:
+          max_difference: float | None = None, sheet: bool = True) -> DedupReport:
     """Find, group and mark duplicates in a corpus. Safe to rerun; see the module docstring.
 
     methods: names from the registry (default all: exact and phash); ("exact",) for posed sets
-    where near-identical pictures are different expressions. min_similarity: thumbnail
-    correlation a near match must also reach (default phash.MIN_SIMILARITY; 0 to skip).
+    where near-identical pictures are different expressions. max_difference: how far the
+    thumbnails of a near match may differ in their worst block (default phash.MAX_DIFFERENCE).
     """
     corpus.ensure(DDL)
     names = list(REGISTRY) if methods is None else list(methods)
@@ -194,7 +194,7 @@ def dedup(corpus, threshold: int | None = None, *, methods=None,
     _hash_missing(corpus, rows, methods, report)
     rows = _candidates(corpus)          # items that failed to decode are gone now
     by_id = {r["id"]: r for r in rows}
-    thumbs = Thumbs(corpus, MIN_SIMILARITY if min_similarity is None else float(min_similarity))
+    thumbs = Thumbs(corpus, MAX_DIFFERENCE if max_difference is None else float(max_difference))
     desired, at = {}, now()
     for kinds in FAMILIES.values():
         fam = [r for r in rows if r["kind"] in kinds]
@@ -214,7 +214,7 @@ def dedup(corpus, threshold: int | None = None, *, methods=None,
                                              "kept": kept["id"], "kept_label": kept["label"]})
             report.groups.append(entry)
     _apply(corpus, rows, desired, t, at, report)
-    _snapshot(corpus, desired, t, names, thumbs.min_similarity)
+    _snapshot(corpus, desired, t, names, thumbs.max_difference)
     if sheet:
         report.sheet = str(write_sheet(corpus, report))
     return report
@@ -238,7 +238,7 @@ def _apply(corpus, rows, desired, t, at, report) -> None:
                               [(i, *v, t, at) for i, v in sorted(desired.items())])
 
 
-def _snapshot(corpus, desired, t, names, min_sim) -> None:
+def _snapshot(corpus, desired, t, names, max_diff) -> None:
     ids = sorted(desired)
     save_stage(corpus, "dedup", {
         "ids": np.array(ids, dtype=np.int64),
@@ -246,7 +246,7 @@ def _snapshot(corpus, desired, t, names, min_sim) -> None:
         "method": [desired[i][1] for i in ids],
         "distance": np.array([desired[i][2] for i in ids], dtype=np.int64),
         "conflict": np.array([desired[i][3] for i in ids], dtype=bool),
-        "meta": {"threshold": t, "methods": sorted(names), "min_similarity": min_sim}})
+        "meta": {"threshold": t, "methods": sorted(names), "max_difference": max_diff}})
 
 
 def write_sheet(corpus, report: DedupReport, limit: int = SHEET_GROUPS):
