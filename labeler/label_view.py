@@ -96,7 +96,7 @@ class LabelView:
     def do_undo(self) -> None:
         item_id = self.app.session.undo()
         if item_id is not None:
-            self.app.queue.goto(item_id)
+            self.app.queue.bring(item_id)
         self.show()
 
     def move(self, step: int, force: bool = False) -> None:

@@ -58,6 +58,7 @@ class ItemQueue:
         if order not in ORDERS:
             raise QueueError(f"unknown --order {order!r}; use one of {', '.join(ORDERS)}")
         self.corpus = corpus
+        self.kind = kind
         self.label = corpus.taxonomy.canonical(label) if label else None
         where = [f"kind=?", STATUS_FILTERS[status]]
         args: list = [kind]
@@ -115,6 +116,17 @@ class ItemQueue:
             return False
         self.pos = self.index[item_id]
         return True
+
+    def bring(self, item_id: int) -> bool:
+        """Go to item_id, inserting it here if the queue lacks it (an undo of a face reviewed
+        in an earlier session, which the unreviewed filter left out), so undo is visible."""
+        if item_id not in self.index:
+            row = self.rows([item_id]).get(item_id)
+            if row is None or row["kind"] != self.kind:
+                return False
+            self.ids.insert(self.pos, item_id)
+            self.index = {i: n for n, i in enumerate(self.ids)}
+        return self.goto(item_id)
 
     def around(self, ahead: int, behind: int = 1, pos: int | None = None) -> list[int]:
         """Ids near pos, nearest first ahead, so the prefetcher decodes what comes next first."""

@@ -105,7 +105,7 @@ class ReviewView:
 
     def do_undo(self) -> None:
         item_id = self.app.session.undo()
-        if item_id is not None and self.app.queue.goto(item_id):
+        if item_id is not None and self.app.queue.bring(item_id):
             self.page = self.app.queue.pos // PAGE
         self.show()
 

@@ -119,3 +119,14 @@ def test_empty_queue_says_so(make_app):
     before = app.corpus.db.execute(events).fetchone()[0]
     press(app, "<Key-1>")                               # no crash, nothing written
     assert app.corpus.db.execute(events).fetchone()[0] == before
+
+
+def test_undo_after_restart_shows_the_face_it_restored(make_app):
+    first = make_app()
+    a = first.queue.ids[0]
+    press(first, "<Key-5>")
+    again = make_app()                          # a new session: a is reviewed, not queued
+    assert a not in again.queue.ids
+    press(again, "<Control-z>")
+    assert again.queue.current_id == a and row(again, a)["reviewed"] == 0
+    assert f"face #{a} " in again.view.info.cget("text")

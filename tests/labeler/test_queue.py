@@ -106,3 +106,15 @@ def test_confidence_order_survives_malformed_and_unknown_predictions(fc):
     assert q.ids[0] == happy[1]           # a model without the label doubts it most
     assert q.ids[1] == happy[2]           # the newest model's 0.6, not the old 0.01 ...
     assert happy[0] in q.ids[2:]          # ... and the malformed row counts as unscored
+
+
+def test_bring_inserts_a_face_the_filter_left_out(fc):
+    ids = face_ids(fc)
+    fc.mark_reviewed(ids[0])
+    q = ItemQueue(fc)
+    assert ids[0] not in q.ids
+    q.move(3)
+    assert q.bring(ids[0]) and q.current_id == ids[0] and q.pos == 3
+    assert q.index[ids[1]] == 0 and len(q) == len(ids)
+    parent = fc.item(ids[1])["parent_id"]
+    assert not q.bring(parent)                  # an image, not a face: not shown
