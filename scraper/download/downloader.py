@@ -53,9 +53,14 @@ class Downloader:
         bar = tqdm(total=len(jobs), initial=summary.skipped, desc=desc or "download",
                    unit="img", disable=not self.progress, leave=True, dynamic_ncols=True)
         try:
-            for job, outcome, at in self._fetch_all(todo):
-                self._record(job, labels.get(job.label), outcome, at, summary)
-                bar.update(1)
+            for batch in self._fetch_all(todo):
+                # One transaction per batch of finished jobs: each catalog call hands the GIL
+                # back and forth with busy workers, so fewer statements keep the writer ahead.
+                # A batch commits whole or not at all; a job in a lost batch is redone on rerun.
+                with self._write_lock, self.corpus.transaction():
+                    for job, outcome, at in batch:
+                        self._record(job, labels.get(job.label), outcome, at, summary)
+                bar.update(len(batch))
                 bar.set_postfix(new=summary.downloaded, dup=summary.duplicates,
                                 failed=summary.n_failed, refresh=False)
         finally:
@@ -90,8 +95,8 @@ class Downloader:
         return job, outcome, now()
 
     def _fetch_all(self, todo: list[Job]):
-        """Yield (job, Fetched | FetchError, time) as they finish, with a bounded window in
-        flight so finished-but-unwritten images never pile up in memory."""
+        """Yield lists of (job, Fetched | FetchError, time) as they finish, with a bounded
+        window in flight so finished-but-unwritten images never pile up in memory."""
         window = self.workers * 4
         pending: set[cf.Future] = set()
         it = iter(todo)
@@ -106,8 +111,7 @@ class Downloader:
                 if not pending:
                     return
                 finished, pending = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
-                for fut in finished:
-                    yield fut.result()
+                yield [fut.result() for fut in finished]
         finally:
             # On Ctrl-C or an error, drop what has not started; running fetches end on their
             # own timeouts and their results are simply not recorded (a rerun redoes them).
@@ -116,22 +120,21 @@ class Downloader:
     def _record(self, job: Job, label: str | None, outcome, at: str, summary: Summary) -> None:
         prov = dict(job.provenance)
         prov.update(image_url=job.url, fetched_at=at)
-        with self._write_lock:
-            if isinstance(outcome, Fetched):
-                prov["http_status"] = outcome.status
-                if outcome.final_url and outcome.final_url != job.url:
-                    prov["final_url"] = outcome.final_url
-                info = outcome.info
-                meta = {"frames": info.frames} if info.frames > 1 else None
-                _, created = self.corpus.add_bytes(
-                    outcome.data, fmt=info.format, kind="image", width=info.width,
-                    height=info.height, label=label, label_source="query" if label else None,
-                    provenance=prov, meta=meta)
-                if created:
-                    summary.downloaded += 1
-                else:
-                    summary.duplicates += 1
+        if isinstance(outcome, Fetched):
+            prov["http_status"] = outcome.status
+            if outcome.final_url and outcome.final_url != job.url:
+                prov["final_url"] = outcome.final_url
+            info = outcome.info
+            meta = {"frames": info.frames} if info.frames > 1 else None
+            _, created = self.corpus.add_bytes(
+                outcome.data, fmt=info.format, kind="image", width=info.width,
+                height=info.height, label=label, label_source="query" if label else None,
+                provenance=prov, meta=meta)
+            if created:
+                summary.downloaded += 1
             else:
-                prov["http_status"] = outcome.status
-                self.corpus.add_failed(str(outcome), provenance=prov, label=label)
-                summary.failed[outcome.reason] += 1
+                summary.duplicates += 1
+        else:
+            prov["http_status"] = outcome.status
+            self.corpus.add_failed(str(outcome), provenance=prov, label=label)
+            summary.failed[outcome.reason] += 1

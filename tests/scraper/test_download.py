@@ -138,14 +138,22 @@ def test_non_http_urls_are_refused_without_a_request(corpus, url):
     assert "scheme" in item["reason"] or "invalid url" in item["reason"]
 
 
-def test_429_retry_after_is_honoured(server, photos, corpus):
-    path = "/retry/429"
-    url = server.add(path, status(429, headers={"Retry-After": "1"}), ok(photos["jpg"]))
+@pytest.mark.parametrize("code", [429, 503])
+def test_retry_after_is_honoured(server, photos, corpus, code):
+    path = f"/retry/{code}"
+    url = server.add(path, status(code, headers={"Retry-After": "1"}), ok(photos["jpg"]))
     s = fast(corpus).run([job(url)])
     assert s.downloaded == 1 and server.hits[path] == 2
     t = server.hit_times[path]
     # backoff is 0.01 s here, so a second-long gap can only come from Retry-After.
     assert t[1] - t[0] >= 0.9
+
+
+def test_429_for_ever_gives_up_with_the_status(server, corpus):
+    url = server.add("/retry/always429", status(429, headers={"Retry-After": "0"}))
+    s = fast(corpus, retries=2).run([job(url)])
+    assert s.failed == {"http 429": 1} and server.hits["/retry/always429"] == 3
+    assert corpus.provenance(only_item(corpus)["id"])[0]["http_status"] == 429
 
 
 def test_500_then_200_is_retried(server, photos, corpus):
