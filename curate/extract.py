@@ -15,7 +15,7 @@ import json
 import multiprocessing as mp
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, as_completed, wait
 from dataclasses import dataclass, field
 
 import cv2
@@ -123,6 +123,19 @@ def _join(*parts):
 
 
 # ---------------------------------------------------------------- parent side
+def _bounded(pool: ProcessPoolExecutor, jobs: list, window: int):
+    """Results as they finish, with at most `window` images in flight: a finished result holds
+    face PNGs, so submitting 100k images at once would keep them all in memory."""
+    todo, running = iter(jobs), set()
+    for job in todo:
+        running.add(pool.submit(process_image, job))
+        if len(running) >= window:
+            done, running = wait(running, return_when=FIRST_COMPLETED)
+            yield from (f.result() for f in done)
+    for f in as_completed(running):
+        yield f.result()
+
+
 def pending_images(corpus: Corpus) -> list:
     return list(corpus.db.execute(
         "SELECT * FROM items WHERE kind IN ('image', 'frame') AND status='ok' AND path IS NOT NULL"
@@ -223,8 +236,7 @@ def run_extract(corpus: Corpus, *, size: int | None = None, detector: str = "hog
         # code) raises BrokenProcessPool here instead of hanging; a rerun goes on from there.
         pool = ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"),
                                    initializer=_init_worker, initargs=(settings,))
-        results = (f.result() for f in as_completed(
-            [pool.submit(process_image, job) for job in jobs]))
+        results = _bounded(pool, jobs, window=4 * workers)
     bar = tqdm(total=len(jobs), unit="img", desc="extract", disable=not progress)
     pending: list[dict] = []
     last = time.monotonic()
