@@ -6,7 +6,9 @@ benchmark can drive it with event_generate; `run()` is what the command line cal
 from __future__ import annotations
 
 import getpass
+import sys
 import time
+import traceback
 import tkinter as tk
 
 from tktooltip import ToolTip
@@ -81,6 +83,7 @@ class LabelerApp:
         self.root.bind("<question>", lambda e: self.toggle_help())
         self.root.bind("<Escape>", lambda e: self.toggle_help(False))
         self.root.protocol("WM_DELETE_WINDOW", self.close)
+        self.root.report_callback_exception = self.report_error
         self.view.show()
         self.root.focus_force()
 
@@ -115,6 +118,12 @@ class LabelerApp:
                         f"done {q.done}")
         self.root.update_idletasks()
         self.shown_at = time.perf_counter()
+
+    def report_error(self, exc_type, exc, tb) -> None:
+        """A failed action (catalog locked, disk full) was not saved: say so, keep going."""
+        traceback.print_exception(exc_type, exc, tb, file=sys.stderr)
+        self.status_var.set(f"ERROR, last key NOT saved: {exc_type.__name__}: {exc}")
+        self.root.title(f"{TITLE} - ERROR - last key not saved")
 
     def run(self) -> int:
         self.root.mainloop()

@@ -63,3 +63,24 @@ def test_bad_mode_is_refused(face_corpus, xvfb):
     with pytest.raises(ValueError, match="unknown mode"):
         LabelerApp(c, mode="grid")
     c.close()
+
+
+def test_a_failed_write_is_reported_and_not_acknowledged(make_app, face_corpus):
+    import sqlite3
+    app = make_app()
+    first = app.queue.current_id
+    blocker = sqlite3.connect(face_corpus / "catalog.sqlite", isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")          # another writer holds the catalog
+    app.corpus.db.execute("PRAGMA busy_timeout=100")
+    try:
+        app.root.event_generate("<Key-4>")
+        app.root.update()
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    assert "NOT saved" in app.status_var.get() and "locked" in app.status_var.get()
+    assert app.queue.current_id == first        # the screen did not move on
+    assert "ACK" not in app.session.out.getvalue()
+    app.root.event_generate("<Key-4>")          # the next try goes through
+    app.root.update()
+    assert app.corpus.item(first)["label_by"] == "tester"
