@@ -13,7 +13,6 @@ example:
 from __future__ import annotations
 
 import json
-import sys
 
 from corpus import ImageError, to_array
 

@@ -1,5 +1,4 @@
 """`python -m curate detect` as a user runs it: JSON lines, EXIF-upright boxes, errors go on."""
-import io
 import json
 import subprocess
 import sys
