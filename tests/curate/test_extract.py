@@ -252,3 +252,17 @@ def test_cli_errors_are_clear(tmp_path, shared_data):
     assert res.returncode == 2 and "--size 48" in res.stderr
     res = run(tmp_path / "c", "--no-progress")        # an empty corpus is fine: nothing to do
     assert res.returncode == 0 and "0 images processed" in res.stdout
+
+
+def test_small_faces_are_kept_as_rejected_and_left_out_of_the_stage(tmp_path, shared_data):
+    c = Corpus(tmp_path / "small")
+    iid, _ = c.add_bytes((shared_data / "photos/face_recognition/obama_small.jpg").read_bytes(),
+                         label="happy", label_source="query")
+    stats = run_extract(c, min_face=150, workers=1, progress=False)    # the face is ~108 px
+    assert (stats.faces, stats.too_small) == (0, 1)
+    row = outcome(c, iid)
+    assert row["outcome"] == "too_small" and "smaller than 150 px" in row["reason"]
+    face = next(c.items(kind="face", status="rejected"))
+    assert face["reason"].startswith("too small: face 108 px wide") and face["parent_id"] == iid
+    assert load_stage(c, "faces")["X"].shape == (0, 100, 100)
+    c.close()
