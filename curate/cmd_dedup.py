@@ -25,8 +25,8 @@ def add_arguments(parser) -> None:
                         help=f"phash Hamming distance (0-64) for near duplicates "
                              f"(default {DEFAULT_THRESHOLD})")
     parser.add_argument("--max-difference", type=float, default=None,
-                        help="how much the worst 8x8 block of two 32x32 thumbnails may differ "
-                             "for a near match (default 0.4; larger trusts the hash more)")
+                        help="how much the worst block of two thumbnails may differ for a near "
+                             "match (default 0.32; larger trusts the hash more)")
     parser.add_argument("--exact-only", action="store_true",
                         help="only identical pixels (for posed sets where near-identical "
                              "pictures are different expressions, e.g. Yale)")
