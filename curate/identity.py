@@ -28,7 +28,8 @@ CHIP = 150
 MARGIN = 0.25           # the extraction stage's default crop margin (curate.faces)
 MODEL = "dlib_face_recognition_resnet_model_v1"
 # Below this a crop holds too little for the embedding: on 48x48 dataset crops (FER2013,
-# CK+48) unrelated people come out closer than 0.6 and chain into one giant identity.
+# CK+48) unrelated people come out closer than 0.6 and chain into one giant identity
+# (seen on the demo corpus: one unit of 2,519 faces).
 MIN_CROP = 64
 BATCH = 64
 
@@ -94,9 +95,13 @@ def _box(corpus, item_id: int):
 
 
 def usable(corpus, row) -> bool:
-    """Whether a face can be embedded reliably: its source box is known or its crop is big."""
+    """Whether a face can be embedded reliably: its source box is known, or it was cut from a
+    source image and its crop is big enough. Dataset crops with no source (FER2013, CK+48,
+    often upscaled from 48 px) are not: they rely on the subject ids their importer sets."""
     if _box(corpus, row["id"]) is not None:
         return True
+    if not row["parent_id"]:
+        return False
     size = min(row["width"] or 0, row["height"] or 0)
     if not size and row["path"]:
         from corpus import verify

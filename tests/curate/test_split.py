@@ -117,13 +117,17 @@ def test_duplicates_follow_kept_and_identities_stay_together(shared_data, corpus
     names = ["obama.jpg", "obama_small.jpg", "obama-240p.jpg", "biden.jpg"]
     ids = {}
     for name in names:
-        rgb = to_array((shared_data / "photos" / "face_recognition" / name).read_bytes(), "RGB")
+        data = (shared_data / "photos" / "face_recognition" / name).read_bytes()
+        rgb = to_array(data, "RGB")
+        parent, _ = corpus.add_bytes(data, fmt="JPEG", kind="image", width=rgb.shape[1],
+                                     height=rgb.shape[0])
         gray = np.asarray(Image.fromarray(rgb).convert("L"))
         rect = max(det(gray, 1), key=lambda r: r.width())
         crop = np.ascontiguousarray(dlib.get_face_chip(gray, shape_pred(gray, rect), size=100,
                                                        padding=0.25))
         ids[name], _ = corpus.add_bytes(_png(crop), fmt="PNG", kind="face", width=100,
-                                        height=100, label="happy", label_source="query")
+                                        height=100, label="happy", label_source="query",
+                                        parent_id=parent)
     copy, _ = corpus.add_bytes(_png(np.asarray(
         Image.open(corpus.path_of(ids["biden.jpg"])).resize((90, 90)))), fmt="PNG", kind="face",
         width=90, height=90, label="happy", label_source="query")
