@@ -97,11 +97,16 @@ def test_real_keys_kill9_reopen_and_undo_across_restart(launch, face_corpus, art
     app.key("4", "x", "space", "6")
     assert app.acks()[:2] == [f"label {first} happy", f"reject {first + 2}"]
     assert "5/37" in app.title() and "done 4" in app.title()
-    # A burst of keys, then kill -9 while the app is still working through them.
-    subprocess.run(["xdotool", "key", "--window", app.window, "--delay", "15",
-                    "1", "2", "3", "x", "space", "7", "5", "4"], check=True, timeout=30)
+    # A burst of keys, and kill -9 as soon as the first of them is acknowledged, while
+    # xdotool is still typing the rest.
+    burst = ["1", "2", "3", "x", "space", "7", "5", "4", "1", "2", "3", "6"]
+    typist = subprocess.Popen(["xdotool", "key", "--window", app.window, "--delay", "60",
+                               *burst], stderr=subprocess.DEVNULL)
+    wait_for(lambda: len(app.acks()) > 4, 15, "the first burst key acknowledged")
     app.kill9()
+    typist.wait(timeout=30)
     acked = app.acks()
+    assert 4 < len(acked) < 4 + len(burst)      # killed mid-burst
     rows = read_items(face_corpus)
     for ack in acked:
         action, item_id, *rest = ack.split()
