@@ -75,6 +75,12 @@ class Downloader:
     def close(self) -> None:
         self.fetcher.close()
 
+    def __enter__(self) -> "Downloader":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     # ------------------------------------------------------------------ internals
     def _canonical_labels(self, jobs: list[Job]) -> dict:
         tax = self.corpus.taxonomy

@@ -78,6 +78,8 @@ class Fetcher:
         self.min_size = tuple(min_size) if min_size else None
         self.user_agent = user_agent
         self._local = threading.local()
+        self._sessions: list[requests.Session] = []
+        self._sessions_lock = threading.Lock()
 
     def session(self) -> requests.Session:
         """One Session per thread: Sessions share connection pools and are not thread-safe."""
@@ -96,11 +98,15 @@ class Fetcher:
             s.headers.update({"User-Agent": self.user_agent,
                               "Accept": "image/avif,image/webp,image/*,*/*;q=0.8"})
             self._local.session = s
+            with self._sessions_lock:
+                self._sessions.append(s)
         return s
 
     def close(self) -> None:
-        s = getattr(self._local, "session", None)
-        if s is not None:
+        """Close every thread's session (their pooled connections)."""
+        with self._sessions_lock:
+            sessions, self._sessions = self._sessions, []
+        for s in sessions:
             s.close()
 
     @staticmethod

@@ -232,6 +232,13 @@ def test_per_host_cap(photos, corpus):
         srv.stop()
 
 
+def test_per_host_delay_spaces_request_starts(server, photos, corpus):
+    urls = [server.add(f"/delay/{i}", ok(photos["jpg"])) for i in range(4)]
+    fast(corpus, workers=4, per_host=4, delay=0.25).run([job(u) for u in urls])
+    starts = sorted(server.hit_times[f"/delay/{i}"][0] for i in range(4))
+    assert all(b - a >= 0.2 for a, b in zip(starts, starts[1:])), starts
+
+
 def test_summary_merge_and_text():
     a = Summary(found=3, downloaded=1, duplicates=1)
     a.failed["http 404"] += 1
