@@ -3,8 +3,8 @@
 Scraped faces have no subject id, so two photos of one person could land in train and test.
 Each face gets dlib's 128-d embedding (dlib_face_recognition_resnet_model_v1, from the
 face-recognition-models package); faces closer than `threshold` (0.6, dlib's usual figure) are
-one identity, and identities are the connected components of that graph (transitive on
-purpose: for a split, merging too much is safe, splitting a person is a leak).
+linked, and identities are found with dlib's Chinese whispers graph clustering (connected
+components would chain look-alikes into one huge identity; see cluster()).
 
 The network wants an aligned 150 px RGB chip. When the extraction stage recorded the face's
 box in its source image (table `faces`), the chip is cut from the source at full resolution;
@@ -146,22 +146,26 @@ def embeddings(corpus, rows) -> dict[int, np.ndarray]:
 
 
 def cluster(ids, vecs: np.ndarray, threshold: float = DEFAULT_THRESHOLD) -> dict[int, int]:
-    """item id -> identity (the smallest item id of its connected component)."""
-    from .dedup.groups import UnionFind
-    ids = list(ids)
-    uf = UnionFind()
-    for x in ids:
-        uf.find(x)
-    vecs = np.asarray(vecs, np.float32)
-    sq = (vecs ** 2).sum(1)
-    for start in range(0, len(ids), 1024):      # chunks keep memory flat for large sets
-        block = vecs[start:start + 1024]
-        d2 = sq[start:start + 1024, None] + sq[None, :] - 2 * block @ vecs.T
-        rows, cols = np.nonzero(d2 < threshold ** 2)
-        for r, c in zip(rows.tolist(), cols.tolist()):
-            if start + r < c:
-                uf.union(ids[start + r], ids[c])
-    return {x: uf.find(x) for x in ids}
+    """item id -> identity (the smallest item id of its cluster), by dlib's Chinese whispers.
+
+    Connected components at 0.6 chain look-alikes: on the demo's 281 crowd-sourced faces (median
+    distance 0.80, 1st percentile 0.59) they made one identity of 232 faces. Chinese whispers
+    (each face takes the identity most common among its neighbours within the threshold) gave
+    80 identities, the largest 37. dlib seeds its random generator, so the result is the same
+    on every run for the same input order (ids sorted).
+    """
+    import dlib
+    order = sorted(range(len(ids)), key=lambda k: ids[k])
+    ids = [ids[k] for k in order]
+    vecs = np.asarray(vecs, np.float64)[order]
+    if len(ids) == 1:
+        return {ids[0]: ids[0]}
+    labels = dlib.chinese_whispers_clustering([dlib.vector(v.tolist()) for v in vecs],
+                                              float(threshold))
+    first: dict[int, int] = {}
+    for x, lab in zip(ids, labels):
+        first.setdefault(lab, x)
+    return {x: first[lab] for x, lab in zip(ids, labels)}
 
 
 def group_identities(corpus, rows, threshold: float = DEFAULT_THRESHOLD) -> dict[int, int]:

@@ -84,8 +84,11 @@ def test_same_person_one_group_from_crops_alone(shared_data, corpus):
     assert all(np.array_equal(first[k], again[k]) for k in first)
 
 
-def test_cluster_is_transitive_and_thresholded():
-    v = np.zeros((4, 128), np.float32)
-    v[1, 0], v[2, 0], v[3, 0] = 0.5, 1.0, 3.0
-    assert cluster([10, 11, 12, 13], v, 0.6) == {10: 10, 11: 10, 12: 10, 13: 13}
-    assert cluster([10, 11, 12, 13], v, 0.4) == {10: 10, 11: 11, 12: 12, 13: 13}
+def test_cluster_thresholded_and_deterministic():
+    v = np.zeros((5, 128), np.float32)
+    v[1, 0], v[2, 0], v[3, 0], v[4, 1] = 0.2, 0.3, 3.0, 3.0
+    ids = [14, 11, 12, 13, 10]        # any order in, the same answer out
+    got = cluster(ids, v, 0.6)
+    assert got == {14: 11, 11: 11, 12: 11, 13: 13, 10: 10}
+    assert cluster(ids, v, 0.6) == got
+    assert len(set(cluster(ids, v, 0.1).values())) == 5
