@@ -22,14 +22,15 @@ EXIT_BLOCKED, EXIT_UNRECOGNISED = 3, 4
 
 def parse_file(engine: str, path: str | Path, page_url: str | None = None) -> list[Result]:
     """Results of a saved page; raises BlockedPage / UnrecognisedPage like Engine.parse."""
-    text = Path(path).read_bytes().decode("utf-8", errors="replace")
+    data = sys.stdin.buffer.read() if str(path) == "-" else Path(path).read_bytes()
+    text = data.decode("utf-8", errors="replace")
     return get_engine(engine).parse(text, page_url=page_url)
 
 
 def add_arguments(p) -> None:
     p.add_argument("--engine", required=True, choices=sorted(ENGINES),
                    help="which engine's markup the file holds")
-    p.add_argument("file", help="saved results page (HTML, or JSON for duckduckgo)")
+    p.add_argument("file", help="saved results page (HTML, or JSON for duckduckgo); - for stdin")
     p.add_argument("--page-url", default=None,
                    help="URL the page was loaded from, to resolve relative links")
 

@@ -1,4 +1,5 @@
 """The downloader against a real HTTP server on 127.0.0.1 serving real images from ../shared/data."""
+import gzip
 import io
 import json
 import os
@@ -171,7 +172,7 @@ def test_slow_body_past_read_timeout(server, photos, corpus):
 
 def test_trickling_body_hits_the_overall_deadline(server, photos, corpus):
     url = server.add("/trickle", trickle(photos["jpg"], every=0.1))
-    s = fast(corpus, timeout=(2, 1), deadline=0.5, retries=0).run([job(url)])
+    s = fast(corpus, timeout=(5, 5), deadline=0.5, retries=0).run([job(url)])
     assert s.failed == {"too slow": 1}
 
 
@@ -181,6 +182,20 @@ def test_oversize_body_is_cut_off(server, photos, corpus, length):
     s = fast(corpus, max_bytes=len(photos["jpg2"]) // 2).run([job(url)])
     assert s.failed == {"too large": 1}
     assert fast(corpus, max_bytes=len(photos["jpg2"])).run([job(url, engine="other")]).downloaded == 1
+
+
+def test_gzip_body_is_capped_after_decoding(server, photos, corpus):
+    # A small compressed body that inflates past the cap: the cap is on what we keep.
+    body = gzip.compress(photos["jpg2"] + bytes(200_000))
+    url = server.add("/gzip", ok(body, headers={"Content-Encoding": "gzip"}))
+    assert len(body) < 100_000
+    s = fast(corpus, max_bytes=100_000).run([job(url)])
+    assert s.failed == {"too large": 1}
+    plain = server.add("/gzip-ok", ok(gzip.compress(photos["jpg"]),
+                                       headers={"Content-Encoding": "gzip"}))
+    assert fast(corpus).run([job(plain)]).downloaded == 1
+    (item,) = corpus.items()
+    assert corpus.read_bytes(item) == photos["jpg"]
 
 
 def test_min_size(server, photos, corpus):
@@ -236,7 +251,9 @@ def test_per_host_delay_spaces_request_starts(server, photos, corpus):
     urls = [server.add(f"/delay/{i}", ok(photos["jpg"])) for i in range(4)]
     fast(corpus, workers=4, per_host=4, delay=0.25).run([job(u) for u in urls])
     starts = sorted(server.hit_times[f"/delay/{i}"][0] for i in range(4))
-    assert all(b - a >= 0.2 for a, b in zip(starts, starts[1:])), starts
+    # Nominally 0.75 s from first to last start; with no delay the four start together.
+    # (Only the span is checked: a loaded machine may hold one request back a little.)
+    assert starts[-1] - starts[0] >= 0.5, starts
 
 
 def test_summary_merge_and_text():

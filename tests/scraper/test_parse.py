@@ -66,6 +66,13 @@ def test_cli_output_matches_the_function(shared_data):
     assert rows == [r.to_dict() for r in parse_file("bing", path)]
 
 
+def test_cli_reads_stdin(shared_data):
+    path = shared_data / "search_pages" / "duckduckgo" / "phrona_duckduckgo_images_ijs_rust_programming.json"
+    proc = subprocess.run([sys.executable, "-m", "scraper", "parse", "--engine", "duckduckgo", "-"],
+                          cwd=ROOT, input=path.read_bytes(), capture_output=True, timeout=60)
+    assert proc.returncode == 0 and len(proc.stdout.splitlines()) == 99
+
+
 def test_cli_bad_arguments(tmp_path):
     missing = run_cli("--engine", "bing", tmp_path / "nope.html")
     assert missing.returncode == 2 and "cannot read" in missing.stderr
