@@ -119,7 +119,7 @@ def format_table(stats: dict) -> str:
               if any(s in row for row in table.values())]
     labels = _order(stats, table)
     w = max([len(x) for x in labels] + [12])
-    lines.append(f"ok {stats['main_kind']}s  " + "")
+    lines.append(f"ok {stats['main_kind']}s, class x split:")
     lines.append(f"{'class':<{w}}" + "".join(f"{s:>9}" for s in splits) + f"{'total':>9}")
     for c in labels:
         row = table[c]
