@@ -24,12 +24,16 @@ class Downloader:
     def __init__(self, corpus: Corpus, workers: int = 8, per_host: int = 4, delay: float = 0.0,
                  timeout=(5, 20), max_bytes: int = 25_000_000, min_size=None, retries: int = 3,
                  progress: bool = True, *, backoff: float = 0.5, max_retry_after: float = 30.0,
-                 deadline: float = 120.0, user_agent: str | None = None):
+                 deadline: float = 120.0, user_agent: str | None = None,
+                 retry_failed: bool = False):
         if workers < 1:
             raise ValueError(f"workers must be >= 1, got {workers}")
         self.corpus = corpus
         self.workers = workers
         self.progress = progress
+        # False: a job that failed in an earlier run counts as done (skipped). True: it is
+        # tried again; a new failure adds a new failed row, so each attempt stays on record.
+        self.retry_failed = retry_failed
         self.limiter = HostLimiter(per_host, delay)
         kw = {"user_agent": user_agent} if user_agent else {}
         self.fetcher = Fetcher(timeout=timeout, max_bytes=max_bytes, retries=retries,
@@ -68,9 +72,12 @@ class Downloader:
         return summary
 
     def done_keys(self) -> set[tuple]:
-        rows = self.corpus.db.execute(
-            "SELECT engine, query, image_url FROM provenance WHERE image_url IS NOT NULL")
-        return {tuple(r) for r in rows}
+        """(engine, query, image_url) of every job already recorded in the catalog."""
+        sql = ("SELECT p.engine, p.query, p.image_url FROM provenance p"
+               " JOIN items i ON i.id = p.item_id WHERE p.image_url IS NOT NULL")
+        if self.retry_failed:
+            sql += " AND i.status != 'failed'"
+        return {tuple(r) for r in self.corpus.db.execute(sql)}
 
     def close(self) -> None:
         self.fetcher.close()

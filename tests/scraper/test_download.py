@@ -227,6 +227,16 @@ def test_rerun_skips_recorded_jobs_including_failures(server, photos, corpus):
     assert third.duplicates == 1 and corpus.count(status=None) == 2
 
 
+def test_retry_failed_tries_earlier_failures_again(server, photos, corpus):
+    url = server.add("/flaky", status(404), ok(photos["jpg"]))
+    assert fast(corpus).run([job(url)]).failed == {"http 404": 1}
+    assert fast(corpus).run([job(url)]).skipped == 1                # default: done is done
+    again = fast(corpus, retry_failed=True).run([job(url)])
+    assert (again.downloaded, again.skipped) == (1, 0) and server.hits["/flaky"] == 2
+    assert fast(corpus, retry_failed=True).run([job(url)]).skipped == 1
+    assert [r["status"] for r in corpus.items(status=None)] == ["failed", "ok"]
+
+
 def test_unknown_label_fails_before_any_request(server, photos, corpus):
     url = server.add("/label", ok(photos["jpg"]))
     with pytest.raises(TaxonomyError, match="unknown class"):
