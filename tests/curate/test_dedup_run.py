@@ -90,3 +90,58 @@ def test_cli(shared_data, corpus, tmp_path):
     missing = subprocess.run([sys.executable, "-m", "curate", "dedup", str(tmp_path / "nope")],
                              cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert missing.returncode == 2 and "not a corpus" in missing.stderr
+
+
+def test_kill_9_mid_run_then_rerun_matches_an_uninterrupted_run(shared_data, corpus, tmp_path):
+    import shutil
+    import signal
+    import sqlite3
+    import time
+    files = sorted((shared_data / "fer2013_images").glob("*/*/*.jpg"))[:1200]
+    for f in files:
+        corpus.add_bytes(f.read_bytes(), fmt="JPEG", kind="face", width=48, height=48,
+                         label=f.parent.name, label_source="import")
+    src = Image.open(corpus.path_of(1)).convert("L")
+    corpus.add_bytes(_png(src), fmt="PNG", kind="face")
+    corpus.close()
+    reference = tmp_path / "reference"
+    shutil.copytree(corpus.root, reference)
+
+    cmd = [sys.executable, "-m", "curate", "dedup", str(corpus.root), "--no-sheet"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    db = sqlite3.connect(corpus.root / "catalog.sqlite", timeout=30)
+    killed_at = None
+    deadline = time.time() + 60
+    while proc.poll() is None and time.time() < deadline:
+        try:
+            n = db.execute("SELECT count(*) FROM dedup_hashes").fetchone()[0]
+        except sqlite3.OperationalError:
+            n = 0                                   # table not created yet
+        if n > 0:
+            proc.send_signal(signal.SIGKILL)
+            killed_at = n
+            break
+        time.sleep(0.01)
+    proc.wait()
+    db.close()
+    assert killed_at is not None and killed_at < 2 * len(files), "the run ended before the kill"
+
+    for root in (corpus.root, reference):
+        run = [*cmd[:4], str(root), *cmd[5:]]
+        out = subprocess.run(run, cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert out.returncode == 0, out.stderr
+
+    def state(root):
+        c = sqlite3.connect(root / "catalog.sqlite")
+        try:
+            return (c.execute("SELECT id, status, reason FROM items ORDER BY id").fetchall(),
+                    c.execute("SELECT item_id, kept_id, method, distance, conflict FROM"
+                              " duplicate_groups ORDER BY item_id").fetchall(),
+                    c.execute("SELECT count(*), count(DISTINCT item_id) FROM dedup_hashes"
+                              ).fetchone())
+        finally:
+            c.close()
+    got, want = state(corpus.root), state(reference)
+    assert got == want
+    n_items = len(got[0])          # byte-identical files are one item
+    assert got[2] == (2 * n_items, n_items)
