@@ -1,9 +1,10 @@
 """The pool: fetch in parallel threads, write the catalog from one thread.
 
-Workers only do network and decoding; every catalog write happens in the thread that called
-run(), one item per transaction, so a kill -9 leaves each job either fully recorded or not at
-all. On a rerun, jobs already recorded (same engine, query and URL in provenance, stored or
-failed) are skipped, so nothing is fetched or counted twice.
+Workers fetch, check and put the bytes in their content-addressed file (atomic rename, not
+yet an item); every catalog write happens in the thread that called run(), one transaction per
+batch of finished jobs, so a kill -9 leaves each job either fully recorded or not at all. On a
+rerun, jobs already recorded (same engine, query and URL in provenance, stored or failed) are
+skipped, so nothing is fetched or counted twice.
 """
 from __future__ import annotations
 
