@@ -158,3 +158,26 @@ def test_cli(shared_data, corpus):
                           "0.7", "--test", "0.4"], cwd=ROOT, capture_output=True, text=True,
                          timeout=120)
     assert bad.returncode == 2 and "sum to less than 1" in bad.stderr
+
+
+def test_after_the_real_importers(shared_data, corpus):
+    """Integration: the folders importer's provenance and subjects drive dedup and split."""
+    from curate.dedup.run import dedup
+    from curate.importers import run_import
+    run_import(corpus, "folders", shared_data / "ckplus48" / "CK+48", progress=False)
+    run_import(corpus, "folders", shared_data / "fer2013_images", limit=400, progress=False)
+    dedup(corpus, sheet=False)
+    split(corpus, 0.1, 0.1, seed=0, keep_source_split=True)
+    rows = list(corpus.items(kind="face"))
+    spans = defaultdict(set)
+    for r in rows:
+        if r["subject"]:
+            spans[r["subject"]].add(r["split"])
+    assert len(spans) > 100 and all(len(s) == 1 for s in spans.values())
+    src = {r[0]: r[1] for r in corpus.db.execute(
+        "SELECT item_id, source_split FROM provenance WHERE source_split IS NOT NULL")}
+    fer = [r for r in rows if r["id"] in src]
+    assert fer and all((r["split"] == "test") == (src[r["id"]] == "test") for r in fer)
+    kept = dict(corpus.db.execute("SELECT item_id, kept_id FROM duplicate_groups"))
+    for r in corpus.items(kind="face", status="duplicate"):
+        assert r["split"] == corpus.item(kept[r["id"]])["split"]
