@@ -18,13 +18,15 @@ from corpus import ImageError, to_array
 
 from .card import load_model
 
-EXTRACTOR_KEYS = ("detector", "upsample", "min_face", "margin", "max_side", "min_score")
-
-
 def extractor_for(card: dict, **overrides):
+    import inspect
+
     from curate.faces import FaceExtractor
+    # whatever the extractor accepts, except size (the model's input size decides it), so a
+    # setting curate adds later is repeated here without a change to this file
+    accepted = set(inspect.signature(FaceExtractor).parameters) - {"size"}
     settings = {k: v for k, v in (card.get("extractor") or {}).items()
-                if k in EXTRACTOR_KEYS and v is not None}
+                if k in accepted and v is not None}
     settings.update({k: v for k, v in overrides.items() if v is not None})
     return FaceExtractor(size=card["input_size"], **settings)
 

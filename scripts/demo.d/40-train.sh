@@ -9,7 +9,7 @@ PY="${PY:-.venv/bin/python}"
 DEMO_CORPUS="${DEMO_CORPUS:-datasets/demo}"
 DEMO_RUN="${DEMO_RUN:-runs/demo}"
 SHARED_DATA="${SHARED_DATA:-../shared/data}"
-EPOCHS="${DEMO_TRAIN_EPOCHS:-4}"
+EPOCHS="${DEMO_TRAIN_EPOCHS:-8}"
 
 FIT=("$PY" -m train fit "$DEMO_CORPUS" --out "$DEMO_RUN" --size 48 --epochs "$EPOCHS"
      --batch 64 --preset small --quiet)

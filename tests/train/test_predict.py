@@ -51,3 +51,13 @@ def test_cli_json(fer_run, shared_data):
 def test_safe_name_never_follows_the_input_path():
     assert safe_name(3, "../../etc/pass wd.jpg") == "003-pass_wd.png"
     assert safe_name(1, "/x/..png") == "001-image.png"
+
+
+def test_extractor_repeats_the_corpus_settings_at_the_model_size():
+    from train.predict import extractor_for
+    card = {"input_size": 48, "extractor": {"size": 100, "detector": "hog", "upsample": 0,
+                                            "margin": 0.4, "min_score": None, "unknown": 1}}
+    s = extractor_for(card).settings()
+    assert (s["size"], s["upsample"], s["margin"]) == (48, 0, 0.4)
+    assert extractor_for(card, upsample=2).settings()["upsample"] == 2
+    assert extractor_for({"input_size": 100}).settings()["size"] == 100
