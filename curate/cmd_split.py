@@ -59,8 +59,8 @@ def main(args) -> int:
           f"{rep.followers} duplicates follow their kept item")
     if rep.largest_unit > 0.25 * sum(sum(c.values()) for c in rep.counts.values()):
         print(f"warning: one unit holds {rep.largest_unit} items, so the fractions cannot be "
-              f"met; check subjects (one subject id for many people?) or raise "
-              f"--identity-threshold strictness (lower it)", file=sys.stderr)
+              f"met; check subjects (one subject id for many people?) or "
+              f"lower --identity-threshold", file=sys.stderr)
     if rep.source_leaks:
         print(f"warning: the source split itself puts {rep.source_leaks} units (one subject or "
               f"identity) in two splits; kept as the source has them", file=sys.stderr)
