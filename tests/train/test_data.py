@@ -106,6 +106,8 @@ def test_folder_samples_map_names(tmp_path, shared_data):
 def test_class_weights_balance():
     w = class_weights(np.array([0, 0, 0, 1]), 3)
     assert w[0] == pytest.approx(4 / 6) and w[1] == pytest.approx(2.0) and w[2] == 0.0
+    rare = class_weights(np.array([0] * 99 + [1]), 2)
+    assert rare[1] == 5.0 and rare[0] == pytest.approx(100 / 198)       # 50x capped at 5x
 
 
 def test_both_pixel_paths_agree(tmp_path, shared_data):
