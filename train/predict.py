@@ -77,7 +77,8 @@ def predict(model_path, images, *, annotate_dir=None, detector=None, upsample=No
         found = fx.extract(rgb)
         if found:
             x = np.stack([f.crop.astype(np.float32)[..., None] for f in found])
-            probs = np.asarray(model.predict_on_batch(x))
+            # a direct call: predict_on_batch would retrace its graph for every new face count
+            probs = np.asarray(model(x, training=False))
             for f, p in zip(found, probs):
                 order = np.argsort(-p, kind="stable")
                 entry["faces"].append({
