@@ -19,7 +19,7 @@ from corpus import now
 
 from .card import CARD, MODEL, read_json, write_json
 from .data import (DataError, class_counts, class_weights, open_corpus, stage_dataset,
-                   stage_rows, tf_dataset, train_val)
+                   stage_rows, tf_dataset, train_val, unreadable)
 
 DEFAULTS = {"size": 48, "epochs": 30, "batch": 64, "six_class": False, "sources": None,
             "preset": "base", "lr": 1e-3, "patience": 6, "seed": 1234, "val_fraction": 0.1,
@@ -100,6 +100,15 @@ def fit(corpus_path, out, *, resume: bool = False, overwrite: bool = False,
         tax, fold = tax.six_class()
     train, val, val_note = train_val(corpus, sources=cfg["sources"], fold=fold,
                                      seed=cfg["seed"], val_fraction=cfg["val_fraction"])
+    damaged = [] if cfg["stage"] else unreadable(train + val, progress)
+    for s, reason in damaged:
+        corpus.set_status(s.item_id, "failed", reason=f"face file unreadable: {reason}",
+                          user="train fit")
+        log(f"face {s.item_id} left out and marked failed: {reason}")
+    if damaged:
+        gone = {s.item_id for s, _ in damaged}
+        train = [s for s in train if s.item_id not in gone]
+        val = [s for s in val if s.item_id not in gone]
     present = {s.label for s in train}
     classes = [c for c in tax.classes if c in present] + sorted(present - set(tax.classes))
     if len(classes) < 2:
@@ -174,6 +183,7 @@ def fit(corpus_path, out, *, resume: bool = False, overwrite: bool = False,
         "data": {"corpus": str(corpus.root), "sources": cfg["sources"], "validation": val_note,
                  "pixels_from": f"stage {cfg['stage']}" if cfg["stage"] else "corpus files",
                  "not_in_stage": not_in_stage,
+                 "unreadable": [{"item_id": s.item_id, "reason": r} for s, r in damaged],
                  "counts": {"train": class_counts(train), "val": class_counts(val)},
                  "val_classes_not_in_train": val_unknown,
                  "source_datasets": _source_counts(corpus, [s.item_id for s in train + val]),

@@ -111,4 +111,12 @@ def test_six_class_and_sources(tmp_path, shared_data):
                stage="faces", progress=False, log=lambda m: None)
     assert card["data"]["pixels_from"] == "stage faces" and card["data"]["not_in_stage"] == 1
     assert card["history"][0]["accuracy"] > 0
+    # a face file damaged on disk after import is skipped, not fatal to the run
+    c.path_of(rows[0]["id"]).write_bytes(b"\x89PNG\r\n\x1a\n damaged")
+    card = fit(c.root, tmp_path / "damaged", size=48, epochs=1, batch=16, preset="tiny",
+               progress=False, log=lambda m: None)
+    assert card["metrics"]["epochs_run"] == 1
+    assert [u["item_id"] for u in card["data"]["unreadable"]] == [rows[0]["id"]]
+    assert c.item(rows[0]["id"])["status"] == "failed"
+    assert "unreadable" in c.item(rows[0]["id"])["reason"]
     c.close()
