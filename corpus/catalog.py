@@ -16,10 +16,10 @@ import hashlib
 import json
 import os
 import sqlite3
-import tempfile
 from pathlib import Path
 from typing import Any, Iterator
 
+from .atomic import write_atomic
 from .schema import CORE, SCHEMA_VERSION
 from .taxonomy import Taxonomy
 
@@ -167,18 +167,7 @@ class Corpus:
         dest = self.root / relpath
         if dest.exists() and dest.stat().st_size == len(data):
             return
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.root / "tmp", prefix=f"obj-{os.getpid()}-")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, dest)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        write_atomic(dest, data, tmp_dir=self.root / "tmp", tmp_prefix=f"obj-{os.getpid()}-")
 
     # ----------------------------------------------------------------- items
     def add_bytes(self, data: bytes, *, fmt: str | None = None, kind: str = "image",

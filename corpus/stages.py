@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import pickle
-import tempfile
 from pathlib import Path
 
 import numpy as np
+
+from .atomic import write_atomic
 
 # Stage numbers fix the order files sort in; a stage not listed here gets 90.
 STAGE_NUMBERS = {"images": 1, "faces": 2, "dedup": 3, "split": 4, "export": 5, "predictions": 6}
@@ -85,16 +85,7 @@ def save_stage(corpus_or_dir, stage: str, payload: dict, *, number: int | None =
     stages_dir.mkdir(parents=True, exist_ok=True)
     dest = stages_dir / stage_filename(stage, number)
     data = pickle.dumps(payload, protocol=4)
-    fd, tmp = tempfile.mkstemp(dir=stages_dir, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(dest, data, tmp_prefix=".tmp-")
     if corpus is not None:
         from .catalog import now
         n = len(payload.get("ids", ())) if "ids" in payload else None

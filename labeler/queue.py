@@ -60,7 +60,7 @@ class ItemQueue:
         self.corpus = corpus
         self.kind = kind
         self.label = corpus.taxonomy.canonical(label) if label else None
-        where = [f"kind=?", STATUS_FILTERS[status]]
+        where = ["kind=?", STATUS_FILTERS[status]]
         args: list = [kind]
         if self.label:
             where.append("label=?")

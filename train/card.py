@@ -6,9 +6,9 @@ predict and score read the class names, the input size and the six-class fold.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
+
+from corpus.atomic import write_atomic
 
 MODEL = "model.keras"
 CARD = "model_card.json"
@@ -20,19 +20,7 @@ class CardError(ValueError):
 
 def write_json(path, obj) -> Path:
     """Write through a temp file and rename: a reader never sees half a file, even after kill -9."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(obj, fh, indent=2, sort_keys=False)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomic(path, json.dumps(obj, indent=2, sort_keys=False).encode("utf-8"))
 
 
 def read_json(path) -> dict:

@@ -1,10 +1,8 @@
 """Small helpers the exporters share: atomic writes and reading a face's pixels."""
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -32,21 +30,6 @@ def face_pixels(corpus, face, size: int | None = None, *, originals: bool = Fals
 def _has_table(corpus, name: str) -> bool:
     return corpus.db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?",
                              (name,)).fetchone() is not None
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.tmp-")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 def check_out(path: Path, overwrite: bool) -> None:

@@ -15,7 +15,9 @@ from tqdm import tqdm
 
 from corpus.taxonomy import FER_CLASSES
 
-from .common import check_out, face_pixels, write_atomic
+from corpus.atomic import write_atomic
+
+from .common import check_out, face_pixels
 
 NAME = "fer2013-csv"
 USAGE = {"train": "Training", "val": "PublicTest", "test": "PrivateTest"}

@@ -15,7 +15,9 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from .common import check_out, replace_dir, write_atomic
+from corpus.atomic import write_atomic
+
+from .common import check_out, replace_dir
 
 NAME = "folders"
 

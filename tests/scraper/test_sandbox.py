@@ -9,7 +9,7 @@ from corpus import ImageError, verify
 from scraper.engines import BlockedPage, get_engine
 from scraper.sandbox import HOW_TO, Pool, PoolError, default_pool_dirs, start_sandbox
 from scraper.sandbox import main as sandbox_main
-from scraper.sandbox.plan import IMAGE_KINDS, plan
+from scraper.sandbox.plan import plan
 
 Q = "happy human face"
 
