@@ -6,6 +6,7 @@ every stage passes names through Taxonomy.canonical() before storing them.
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from pathlib import Path
 
@@ -28,6 +29,11 @@ SYNONYMS = {
 SIX_CLASS_MAP = {"disgust": "angry"}
 
 
+# Class names become folder names in exports (Keras wants <split>/<class>/), so they are kept to
+# a safe alphabet here rather than sanitised at every place that writes a path.
+CLASS_NAME = re.compile(r"[a-z0-9][a-z0-9_+-]{0,63}")
+
+
 class TaxonomyError(ValueError):
     pass
 
@@ -35,6 +41,10 @@ class TaxonomyError(ValueError):
 class Taxonomy:
     def __init__(self, classes=FER_CLASSES, synonyms: dict | None = None):
         self.classes = tuple(classes)
+        bad = [c for c in self.classes if not isinstance(c, str) or not CLASS_NAME.fullmatch(c)]
+        if bad:
+            raise TaxonomyError(f"class names must be lower-case letters, digits, _ + - (start with a "
+                                f"letter or digit, at most 64): {bad}")
         if len(set(self.classes)) != len(self.classes):
             raise TaxonomyError(f"duplicate class names in {self.classes}")
         self.synonyms = dict(SYNONYMS)

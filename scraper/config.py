@@ -13,6 +13,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from corpus.taxonomy import CLASS_NAME, Taxonomy
+
 
 class ConfigError(ValueError):
     """A classes file that cannot be used; the message names the file and the problem."""
@@ -75,6 +77,9 @@ def parse_config(data: dict, where: str = "config") -> ScrapeConfig:
         if not isinstance(queries, list) or not queries or \
                 not all(isinstance(q, str) and q.strip() for q in queries):
             raise ConfigError(f"{where}: class {name!r} needs a non-empty list of query strings")
+        if not CLASS_NAME.fullmatch(Taxonomy._key(name)):
+            raise ConfigError(f"{where}: class name {name!r} is not usable: lower-case letters, "
+                              f"digits, _ + - (it becomes a folder name in exports)")
         seen, unique = set(), []
         for q in (" ".join(q.split()) for q in queries):
             if q.casefold() not in seen:

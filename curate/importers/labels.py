@@ -8,10 +8,9 @@ reason naming the known classes, so a typo never becomes a new class.
 """
 from __future__ import annotations
 
-import re
 
 from corpus import now
-from corpus.taxonomy import FER_CLASSES, OPTIONAL_CLASSES, Taxonomy, TaxonomyError
+from corpus.taxonomy import CLASS_NAME, FER_CLASSES, OPTIONAL_CLASSES, Taxonomy, TaxonomyError
 
 CONFLICTS_DDL = """
 CREATE TABLE IF NOT EXISTS label_conflicts (
@@ -28,7 +27,6 @@ CREATE INDEX IF NOT EXISTS label_conflicts_item ON label_conflicts(item_id);
 """
 
 _KNOWN = Taxonomy(FER_CLASSES + OPTIONAL_CLASSES)
-CLASS_NAME = re.compile(r"^[a-z0-9][a-z0-9_+-]{0,63}$")
 
 
 class LabelResolver:
@@ -60,7 +58,7 @@ class LabelResolver:
                 raise TaxonomyError(f"unknown class {raw!r}; known: {', '.join(known)} "
                                     f"(map it with --map FILE)")
             name = Taxonomy._key(target)
-            if not CLASS_NAME.match(name):   # class names become export folder names
+            if not CLASS_NAME.fullmatch(name):   # class names become export folder names
                 raise TaxonomyError(f"--map target {target!r} is not a usable class name "
                                     f"(lower-case letters, digits, _ + -)")
         self.corpus.set_taxonomy(tax.with_classes([name]))

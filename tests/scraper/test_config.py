@@ -33,6 +33,7 @@ def test_short_form_select_and_duplicate_queries():
     ("[defaults]\nspeed = 3\n[classes]\nhappy = ['x']\n", "unknown default"),
     ("[defaults]\nmax_results = 'many'\n[classes]\nhappy = ['x']\n", "must be int"),
     ("[classes\nhappy", "not valid TOML"),
+    ("[classes.\"../evil\"]\nqueries = ['x']\n", "not usable"),
 ])
 def test_bad_files_say_why(tmp_path, text, message):
     path = tmp_path / "c.toml"
