@@ -55,6 +55,10 @@ def main(args) -> int:
     for c in rep.conflicts:
         print(f"  conflict: item {c['item']} labeled {c['label']!r} duplicates kept item "
               f"{c['kept']} labeled {c['kept_label']!r}")
+    if rep.lookalikes:
+        print(f"  {len(rep.lookalikes)} near matches left apart: both labels come from a dataset or"
+              f" a person and differ (e.g. items {rep.lookalikes[0][0]} and"
+              f" {rep.lookalikes[0][1]}: likely two expressions of one posed face)")
     if rep.sheet:
         print(f"contact sheet: {rep.sheet}")
     return 0

@@ -56,6 +56,7 @@ class DedupReport:
     failed: list = field(default_factory=list)          # (item id, reason)
     groups: list = field(default_factory=list)          # [{"kept": id, "members": [...]}]
     conflicts: list = field(default_factory=list)       # dicts: item, label, kept, kept_label
+    lookalikes: list = field(default_factory=list)      # near matches left apart: (a, b) ids
     marked: int = 0
     restored: int = 0
     sheet: str | None = None
@@ -154,15 +155,30 @@ def find_groups(corpus, rows, threshold: int | None = None, methods=None,
     return group_pairs(pairs), by_method
 
 
-def _closeness(by_method, t, thumbs):
+# Labels set by a dataset or a person. Two such labels that differ on a near (not exact) match
+# mean two expressions of one posed face (CK+ anger vs disgust of S130 differ by 4 hash bits),
+# not one picture twice: the pair is reported as look-alikes and neither is marked.
+TRUSTED_SOURCES = ("import", "human")
+
+
+def _trusted_disagree(a, b) -> bool:
+    return (a["label_source"] in TRUSTED_SOURCES and b["label_source"] in TRUSTED_SOURCES
+            and a["label"] is not None and b["label"] is not None and a["label"] != b["label"])
+
+
+def _closeness(by_method, t, thumbs, lookalikes: list):
     ex, ph = by_method.get("exact", {}), by_method.get("phash", {})
 
     def close(a, b) -> bool:
         if a["id"] in ex and ex.get(a["id"]) == ex.get(b["id"]):
             return True
         x, y = ph.get(a["id"]), ph.get(b["id"])
-        return (x is not None and y is not None and bin(x ^ y).count("1") <= t
+        near = (x is not None and y is not None and bin(x ^ y).count("1") <= t
                 and thumbs.similar(a["id"], b["id"]))
+        if near and _trusted_disagree(a, b):
+            lookalikes.append((a["id"], b["id"]))
+            return False
+        return near
     return close
 
 
@@ -199,7 +215,7 @@ def dedup(corpus, threshold: int | None = None, *, methods=None,
     for kinds in FAMILIES.values():
         fam = [r for r in rows if r["kind"] in kinds]
         components, by_method = find_groups(corpus, fam, t, names, thumbs)
-        close = _closeness(by_method, t, thumbs)
+        close = _closeness(by_method, t, thumbs, report.lookalikes)
         for members in (g for ids in components for g in stars([by_id[x] for x in ids], close)):
             kept = members[0]
             bad = {m["id"] for m in conflicts(kept, members)}
@@ -213,6 +229,7 @@ def dedup(corpus, threshold: int | None = None, *, methods=None,
                     report.conflicts.append({"item": m["id"], "label": m["label"],
                                              "kept": kept["id"], "kept_label": kept["label"]})
             report.groups.append(entry)
+    report.lookalikes = sorted({tuple(sorted(p)) for p in report.lookalikes})
     _apply(corpus, rows, desired, t, at, report)
     _snapshot(corpus, desired, t, names, thumbs.max_difference)
     if sheet:

@@ -145,3 +145,20 @@ def test_kill_9_mid_run_then_rerun_matches_an_uninterrupted_run(shared_data, cor
     assert got == want
     n_items = len(got[0])          # byte-identical files are one item
     assert got[2] == (2 * n_items, n_items)
+
+
+def test_two_expressions_of_one_posed_face_are_not_duplicates(shared_data, corpus):
+    """CK+ S130's anger and disgust peaks are a few hash bits apart: trusted labels that
+    differ keep them apart (reported as look-alikes); with scraped labels they are grouped."""
+    ck = shared_data / "ckplus48" / "CK+48"
+    a, b = ck / "anger" / "S130_007_00000018.png", ck / "disgust" / "S130_012_00000009.png"
+    ia, _ = corpus.add_bytes(a.read_bytes(), fmt="PNG", kind="face", width=48, height=48,
+                             label="angry", label_source="import", subject="S130")
+    ib, _ = corpus.add_bytes(b.read_bytes(), fmt="PNG", kind="face", width=48, height=48,
+                             label="disgust", label_source="import", subject="S130")
+    rep = dedup(corpus, sheet=False)
+    assert rep.lookalikes == [(ia, ib)] and not rep.groups
+    assert corpus.item(ia)["status"] == corpus.item(ib)["status"] == "ok"
+    corpus.set_label(ib, "disgust", source="query")
+    rep = dedup(corpus, sheet=False)
+    assert not rep.lookalikes and len(rep.groups) == 1 and len(rep.conflicts) == 1
