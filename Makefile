@@ -1,7 +1,8 @@
 # make demo : set up everything on a fresh machine, then run the pipeline end to end offline.
 # make test : set up everything, then run the test suite.
 PY      := .venv/bin/python
-APT_PKGS := chromium chromium-driver xvfb xdotool
+# imagemagick: its `import` takes the labeler tests' screenshots of the real Tk window.
+APT_PKGS := chromium chromium-driver xvfb xdotool imagemagick
 
 .PHONY: demo test setup apt venv clean-demo
 
@@ -9,7 +10,7 @@ setup: apt venv
 
 apt: .stamp-apt
 .stamp-apt:
-	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] && command -v Xvfb >/dev/null && command -v xdotool >/dev/null; then \
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] && command -v Xvfb >/dev/null && command -v xdotool >/dev/null && command -v import >/dev/null; then \
 	  echo "apt packages already present"; \
 	else \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
