@@ -24,6 +24,7 @@ from PIL import Image
 from tqdm import tqdm
 
 from corpus import Corpus, ImageError, now, save_stage, sniff, to_array
+from corpus.images import original_size
 
 from .faces import FaceExtractor, encode_png
 
@@ -95,17 +96,28 @@ def _process(item_id: int, path: str) -> dict:
     fx = _FX
     try:
         data = open(path, "rb").read()
-        image = to_array(data, "RGB")      # decodes fully: truncated files fail here
+        w, h = original_size(data)
+        # A big JPEG is decoded at a reduced DCT scale (still >= max_side): decoding, not
+        # detection, is what a 4000 px photo costs. Truncated files fail here either way.
+        image = to_array(data, "RGB", max_side=fx.max_side)
     except (ImageError, OSError) as exc:
         return {"id": item_id, "error": str(exc)}
     note = _animation_note(data)
-    h, w = image.shape[:2]
     if min(h, w) < fx.min_face:
         return {"id": item_id, "faces": [], "note": _join(note, f"image {w}x{h} is smaller than "
                                                                 f"the minimum face ({fx.min_face} px)")}
-    faces = [{"png": encode_png(f.crop), "box": list(f.box), "score": f.score,
-              "landmarks": [list(p) for p in f.landmarks], "rotation": f.rotation,
-              "too_small": f.too_small} for f in fx.extract(image)]
+    scale = w / image.shape[1]
+    found = fx.extract(image)
+    if scale > 1 and any(f.width * (1 + 2 * fx.margin) < fx.size for f in found):
+        # A face too small in the reduced copy for a sharp crop: take it from full size.
+        image, scale = to_array(data, "RGB"), 1.0
+        found = fx.extract(image)
+    faces = []
+    for f in found:
+        box = [min(round(v * scale), lim) for v, lim in zip(f.box, (w, h, w, h))]
+        faces.append({"png": encode_png(f.crop), "box": box, "score": f.score,
+                      "landmarks": [[x * scale, y * scale] for x, y in f.landmarks],
+                      "rotation": f.rotation, "too_small": box[2] - box[0] < fx.min_face})
     return {"id": item_id, "faces": faces, "note": note, "width": w, "height": h}
 
 

@@ -266,3 +266,21 @@ def test_small_faces_are_kept_as_rejected_and_left_out_of_the_stage(tmp_path, sh
     assert face["reason"].startswith("too small: face 108 px wide") and face["parent_id"] == iid
     assert load_stage(c, "faces")["X"].shape == (0, 100, 100)
     c.close()
+
+
+def test_big_jpeg_is_detected_on_a_reduced_decode_with_boxes_in_full_pixels(tmp_path, shared_data):
+    """A 4000 px JPEG: decoded at a reduced DCT scale, boxes mapped back to full resolution,
+    matching what full-size detection reports for the same photo."""
+    from PIL import Image
+    from curate.extract import _init_worker, _process
+    src = Image.open(shared_data / "photos/face_recognition/obama-1080p.jpg").convert("RGB")
+    big = tmp_path / "big.jpg"
+    src.resize((4000, 2250), Image.LANCZOS).save(big, "JPEG", quality=92)
+    _init_worker({"size": 100, "detector": "hog", "upsample": 1, "min_face": 24,
+                  "margin": 0.25, "max_side": 800, "min_score": None})
+    out = _process(1, str(big))
+    assert (out["width"], out["height"]) == (4000, 2250) and len(out["faces"]) == 1
+    from curate.faces import FaceExtractor
+    full = FaceExtractor(size=100).extract(np.asarray(Image.open(big).convert("RGB")))
+    box, ref = out["faces"][0]["box"], full[0].box
+    assert max(abs(a - b) for a, b in zip(box, ref)) < 0.05 * (ref[2] - ref[0])
