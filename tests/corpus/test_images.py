@@ -56,3 +56,16 @@ def test_decompression_bomb_refused():
     assert len(bomb) < 200_000
     with pytest.raises(ImageError, match="decompression bomb"):
         verify(bomb)
+
+
+def test_reduced_jpeg_decode_keeps_at_least_max_side_and_original_size_is_upright():
+    from corpus.images import original_size
+    img = Image.new("RGB", (3200, 1800), (90, 90, 90))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    data = _encode(img, "JPEG", exif=exif)
+    small = to_array(data, max_side=700)
+    assert small.shape[:2] == (800, 450)          # 1/4 scale, then rotated upright
+    assert original_size(data) == (1800, 3200)
+    png = _encode(img, "PNG")
+    assert to_array(png, max_side=700).shape[:2] == (1800, 3200)   # only JPEG is reduced
