@@ -153,7 +153,7 @@ def scrape_queries(corpus: Corpus, queries: list[tuple[str, str | None]], *, eng
     own_browser = browser is None
     browser = browser or Browser(local=is_local(eng.base_url), progress=progress)
     downloader = Downloader(corpus, workers=workers, per_host=per_host, delay=delay,
-                            progress=progress, **(downloader_kw or {}))
+                            progress=progress, user=user, **(downloader_kw or {}))
     outcomes = []
     try:
         for query, label in queries:

@@ -26,7 +26,7 @@ class Downloader:
                  timeout=(5, 20), max_bytes: int = 25_000_000, min_size=None, retries: int = 3,
                  progress: bool = True, *, backoff: float = 0.5, max_retry_after: float = 30.0,
                  deadline: float = 120.0, user_agent: str | None = None,
-                 retry_failed: bool = False):
+                 retry_failed: bool = False, user: str | None = None):
         if workers < 1:
             raise ValueError(f"workers must be >= 1, got {workers}")
         self.corpus = corpus
@@ -35,6 +35,7 @@ class Downloader:
         # False: a job that failed in an earlier run counts as done (skipped). True: it is
         # tried again; a new failure adds a new failed row, so each attempt stays on record.
         self.retry_failed = retry_failed
+        self.user = user            # stored as label_by with each query label
         self.limiter = HostLimiter(per_host, delay)
         kw = {"user_agent": user_agent} if user_agent else {}
         self.fetcher = Fetcher(timeout=timeout, max_bytes=max_bytes, retries=retries,
@@ -143,7 +144,7 @@ class Downloader:
             _, created = self.corpus.add_bytes(
                 outcome.data, fmt=info.format, kind="image", width=info.width,
                 height=info.height, label=label, label_source="query" if label else None,
-                provenance=prov, meta=meta)
+                user=self.user, provenance=prov, meta=meta)
             if created:
                 summary.downloaded += 1
             else:

@@ -63,12 +63,12 @@ def only_item(corpus):
 
 def test_stores_image_with_label_and_full_provenance(server, photos, corpus):
     url = server.add("/ok/face.jpg", ok(photos["jpg"]))
-    s = fast(corpus).run([job(url, "Happiness", title="A face", width=320, height=240,
-                              source_page="http://example.invalid/page")])
+    s = fast(corpus, user="ann").run([job(url, "Happiness", title="A face", width=320,
+                                          height=240, source_page="http://example.invalid/page")])
     assert (s.downloaded, s.failed, s.found) == (1, {}, 1)
     item = only_item(corpus)
     assert (item["status"], item["format"], item["width"], item["height"]) == ("ok", "JPEG", 320, 240)
-    assert (item["label"], item["label_source"]) == ("happy", "query")
+    assert (item["label"], item["label_source"], item["label_by"]) == ("happy", "query", "ann")
     assert corpus.read_bytes(item) == photos["jpg"]
     (prov,) = corpus.provenance(item["id"])
     assert (prov["engine"], prov["query"], prov["image_url"], prov["http_status"]) == \
