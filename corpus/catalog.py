@@ -282,7 +282,9 @@ class Corpus:
 
     # ----------------------------------------------------------------- labels & status
     def set_label(self, item_id: int, label: str | None, *, source: str, user: str | None = None,
-                  reviewed: bool | None = None) -> int:
+                  reviewed: bool | None = None, restore: bool = False) -> int:
+        """restore=True also sets status back to ok (a rejected face labeled after all), in the
+        same event, so one undo takes back both."""
         if source not in LABEL_SOURCES:
             raise CorpusError(f"unknown label source {source!r}; expected one of {LABEL_SOURCES}")
         if label is not None:
@@ -290,6 +292,8 @@ class Corpus:
         new = {"label": label, "label_source": source, "label_by": user, "label_at": now()}
         if reviewed is not None:
             new["reviewed"] = int(reviewed)
+        if restore:
+            new.update(status="ok", reason=None)
         with self.transaction():
             return self._apply(item_id, "label", new, user)
 

@@ -28,10 +28,8 @@ class Session:
     # ------------------------------------------------------------------ actions
     def label(self, item_id: int, cls: str) -> dict:
         old = self.queue.row(item_id)
-        with self.corpus.transaction():
-            if old["status"] != "ok":
-                self.corpus.set_status(item_id, "ok", user=self.user)
-            self.corpus.set_label(item_id, cls, source="human", user=self.user, reviewed=True)
+        self.corpus.set_label(item_id, cls, source="human", user=self.user, reviewed=True,
+                              restore=old["status"] != "ok")
         return self._done("label", item_id, old, cls)
 
     def reject(self, item_id: int) -> dict:

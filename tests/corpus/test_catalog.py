@@ -45,6 +45,12 @@ def test_label_history_and_undo_across_reopen(tmp_path):
     assert c.item(i)["label"] == "sad" and c.item(i)["label_source"] == "query"
     assert c.undo(user="ann") is None
     assert [e["action"] for e in c.label_history(i)] == ["label", "label", "reject"]
+    c.set_status(i, "rejected", reason="blurry", user="bob")
+    c.set_label(i, "fear", source="human", user="bob", restore=True)
+    assert (c.item(i)["status"], c.item(i)["label"]) == ("ok", "fear")
+    c.undo(user="bob")              # one undo takes back label and restore together
+    assert (c.item(i)["status"], c.item(i)["label"], c.item(i)["reason"]) == \
+        ("rejected", "sad", "blurry")
 
 
 def test_unknown_label_is_refused_with_known_classes(corpus):

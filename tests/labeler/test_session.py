@@ -79,3 +79,16 @@ def test_accept_marks_only_unreviewed_in_one_go(sess):
     assert c.item(page[2])["status"] == "rejected"
     assert s.rate() > 0
     assert out.getvalue().splitlines()[-1].startswith("ACK accept 5 ")
+
+
+def test_labeling_a_rejected_face_is_one_undo_step(sess):
+    s, c, _ = sess
+    a = s.queue.ids[0]
+    label = c.item(a)["label"]
+    s.reject(a)
+    s.label(a, "sad")
+    assert (c.item(a)["status"], c.item(a)["label"]) == ("ok", "sad")
+    assert s.undo() == a
+    assert (c.item(a)["status"], c.item(a)["label"]) == ("rejected", label)
+    assert s.undo() == a
+    assert (c.item(a)["status"], c.item(a)["label"]) == ("ok", label)
