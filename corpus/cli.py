@@ -10,6 +10,8 @@ import argparse
 import importlib
 import sys
 
+from .catalog import CorpusError
+
 
 def run(prog: str, description: str, commands: dict[str, tuple[str, str]], argv=None) -> int:
     """commands: {name: (module path, one-line help)}."""
@@ -29,6 +31,10 @@ def run(prog: str, description: str, commands: dict[str, tuple[str, str]], argv=
     args = cmd.parse_args(argv[1:])
     try:
         return int(module.main(args) or 0)
+    except CorpusError as exc:      # e.g. not a corpus: the message says what to do
+        print(f"{prog.removeprefix('python -m ')} {name}: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
-        print(f"{prog} {name}: interrupted; rerun the same command to continue", file=sys.stderr)
+        print(f"{prog.removeprefix('python -m ')} {name}: interrupted; rerun the same command to "
+              f"continue", file=sys.stderr)
         return 130

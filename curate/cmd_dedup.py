@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sys
 
-from corpus import Corpus, CorpusError
+from corpus import Corpus
 
 
 def add_arguments(parser) -> None:
@@ -38,11 +38,7 @@ def main(args) -> int:
     if not 0 <= args.threshold <= 64:
         print("curate dedup: --threshold must be between 0 and 64", file=sys.stderr)
         return 2
-    try:
-        corpus = Corpus(args.corpus, create=False)
-    except CorpusError as exc:
-        print(f"curate dedup: {exc}", file=sys.stderr)
-        return 2
+    corpus = Corpus(args.corpus, create=False)   # not a corpus: the CLI says so, exit 2
     with corpus:
         rep = dedup(corpus, args.threshold, methods=("exact",) if args.exact_only else None,
                     max_difference=args.max_difference, sheet=not args.no_sheet)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sys
 
-from corpus import Corpus, CorpusError
+from corpus import Corpus
 
 from .extract import run_extract
 from .faces import DETECTORS, ExtractorError
@@ -44,11 +44,7 @@ def add_arguments(p):
 
 
 def main(args) -> int:
-    try:
-        corpus = Corpus(args.corpus, create=False)
-    except CorpusError as exc:
-        print(f"curate extract: {exc}", file=sys.stderr)
-        return 2
+    corpus = Corpus(args.corpus, create=False)   # not a corpus: the CLI says so, exit 2
     try:
         stats = run_extract(corpus, size=args.size, detector=args.detector,
                             upsample=args.upsample, min_face=args.min_face, margin=args.margin,

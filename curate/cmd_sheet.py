@@ -13,7 +13,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from corpus import Corpus, CorpusError, ImageError, to_array
+from corpus import Corpus, ImageError, to_array
 from corpus.sheets import contact_sheet
 
 
@@ -68,11 +68,7 @@ def write_sheet(corpus: Corpus, out: str | Path | None = None, *, per_class: int
 
 
 def main(args) -> int:
-    try:
-        corpus = Corpus(args.corpus, create=False)
-    except CorpusError as exc:
-        print(f"curate sheet: {exc}", file=sys.stderr)
-        return 2
+    corpus = Corpus(args.corpus, create=False)   # not a corpus: the CLI says so, exit 2
     with corpus:
         out, shown = write_sheet(corpus, args.out, per_class=args.per_class, cols=args.cols)
     print(f"contact sheet of {shown} faces: {out}")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sys
 
-from corpus import Corpus, CorpusError
+from corpus import Corpus
 
 
 def add_arguments(parser) -> None:
@@ -33,11 +33,7 @@ def add_arguments(parser) -> None:
 
 def main(args) -> int:
     from .split import SPLITS, SplitError, split
-    try:
-        corpus = Corpus(args.corpus, create=False)
-    except CorpusError as exc:
-        print(f"curate split: {exc}", file=sys.stderr)
-        return 2
+    corpus = Corpus(args.corpus, create=False)   # not a corpus: the CLI says so, exit 2
     with corpus:
         try:
             rep = split(corpus, args.val, args.test, args.seed,

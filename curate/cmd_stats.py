@@ -11,9 +11,8 @@ example:
 from __future__ import annotations
 
 import json
-import sys
 
-from corpus import Corpus, CorpusError
+from corpus import Corpus
 
 
 def add_arguments(parser) -> None:
@@ -25,11 +24,7 @@ def add_arguments(parser) -> None:
 
 def main(args) -> int:
     from .stats import chart, collect, format_table
-    try:
-        corpus = Corpus(args.corpus, create=False)
-    except CorpusError as exc:
-        print(f"curate stats: {exc}", file=sys.stderr)
-        return 2
+    corpus = Corpus(args.corpus, create=False)   # not a corpus: the CLI says so, exit 2
     with corpus:
         stats = collect(corpus)
         if not args.no_chart:
