@@ -46,34 +46,33 @@ class TqdmProgress(keras.callbacks.Callback):
             self.bar = None
 
 
-class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
+class _Resumable:
+    """Counters a Keras callback keeps in memory (patience used up, best value so far, and
+    for the plateau its cooldown), saved in state.json each epoch and put back on --resume,
+    so a resumed run stops and lowers the learning rate when an uninterrupted one would."""
+    COUNTERS = {"wait": "wait", "best": "best"}
+
     def __init__(self, restored: dict | None = None, **kw):
         super().__init__(**kw)
         self.restored = restored
 
     def on_train_begin(self, logs=None):
         super().on_train_begin(logs)
-        if self.restored:
-            self.wait, self.best = self.restored["wait"], self.restored["best"]
+        for key, attr in (self.COUNTERS.items() if self.restored else ()):
+            setattr(self, attr, self.restored[key])
 
     def snapshot(self) -> dict:
-        return {"wait": int(self.wait), "best": None if self.best is None else float(self.best)}
+        out = {key: getattr(self, attr) for key, attr in self.COUNTERS.items()}
+        return {k: None if v is None else (float(v) if k == "best" else int(v))
+                for k, v in out.items()}
 
 
-class ResumablePlateau(keras.callbacks.ReduceLROnPlateau):
-    def __init__(self, restored: dict | None = None, **kw):
-        super().__init__(**kw)
-        self.restored = restored
+class ResumableEarlyStopping(_Resumable, keras.callbacks.EarlyStopping):
+    pass
 
-    def on_train_begin(self, logs=None):
-        super().on_train_begin(logs)
-        if self.restored:
-            self.wait, self.best = self.restored["wait"], self.restored["best"]
-            self.cooldown_counter = self.restored["cooldown"]
 
-    def snapshot(self) -> dict:
-        return {"wait": int(self.wait), "best": None if self.best is None else float(self.best),
-                "cooldown": int(self.cooldown_counter)}
+class ResumablePlateau(_Resumable, keras.callbacks.ReduceLROnPlateau):
+    COUNTERS = {"wait": "wait", "best": "best", "cooldown": "cooldown_counter"}
 
 
 class Checkpointer(keras.callbacks.Callback):
