@@ -15,6 +15,15 @@ def _plt():
     return plt
 
 
+def _save(plt, fig, path, dpi: int) -> Path:
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=dpi)
+    plt.close(fig)
+    return path
+
+
 def confusion_png(matrix, classes, path, title: str = "") -> Path:
     """Rows are true classes, normalised to recall; each cell shows its count and share."""
     plt = _plt()
@@ -35,12 +44,7 @@ def confusion_png(matrix, classes, path, title: str = "") -> Path:
                         fontsize=8, color="white" if share[i, j] > 0.55 else "black")
     ax.set_title(title or "confusion matrix (row-normalised)")
     fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, path, dpi=110)
 
 
 def curves_png(history: list[dict], path, title: str = "") -> Path | None:
@@ -65,12 +69,7 @@ def curves_png(history: list[dict], path, title: str = "") -> Path | None:
             for ax in (a1, a2):
                 ax.axvline(e1, color="gray", ls=":", lw=1)
     fig.suptitle(title or "training curves (dotted: learning rate lowered)")
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, path, dpi=100)
 
 
 def mistakes_png(mistakes: list[tuple[np.ndarray, str, str, float]], path,
