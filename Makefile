@@ -1,8 +1,17 @@
 # make demo : set up everything on a fresh machine, then run the pipeline end to end offline.
 # make test : set up everything, then run the test suite.
-PY      := .venv/bin/python
+#
+# Set-up runs the same command lines on a fresh machine and on one that already has every
+# package (apt-get install and pip install are no-ops there), so the path a fresh machine takes
+# is the one CI takes too. Root runs apt-get directly; anyone else goes through sudo. `env`
+# carries DEBIAN_FRONTEND through sudo and also works with an empty prefix (a bare
+# `VAR=value` after an empty $SUDO would be taken for a command name).
+PY       := .venv/bin/python
 # imagemagick: its `import` takes the labeler tests' screenshots of the real Tk window.
-APT_PKGS := chromium chromium-driver xvfb xdotool imagemagick
+# python3-venv / python3-tk: a Debian python3 needs them for `-m venv` and the labeler.
+APT_PKGS := chromium chromium-driver xvfb xdotool imagemagick python3-venv python3-tk
+SUDO     ?= $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_GET  := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
 
 .PHONY: demo test setup apt venv clean-demo
 
@@ -10,17 +19,13 @@ setup: apt venv
 
 apt: .stamp-apt
 .stamp-apt:
-	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] && command -v Xvfb >/dev/null && command -v xdotool >/dev/null && command -v import >/dev/null; then \
-	  echo "apt packages already present"; \
-	else \
-	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update && $$SUDO DEBIAN_FRONTEND=noninteractive apt-get install -y $(APT_PKGS); \
-	fi
+	$(APT_GET) update
+	$(APT_GET) install -y $(APT_PKGS)
 	@touch $@
 
 venv: .venv/.stamp-pip
 .venv/.stamp-pip: requirements.txt
-	@[ -x $(PY) ] || python3 -m venv .venv
+	python3 -m venv .venv
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements.txt
 	@touch $@
