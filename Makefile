@@ -12,6 +12,8 @@ PY       := .venv/bin/python
 APT_PKGS := chromium chromium-driver xvfb xdotool imagemagick python3-venv python3-tk
 SUDO     ?= $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_GET  := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
+# pip's "running pip as root" warning is noise in a container or CI runner, where root is normal.
+export PIP_ROOT_USER_ACTION := ignore
 
 .PHONY: demo test setup apt venv clean-demo
 
@@ -24,7 +26,8 @@ apt: .stamp-apt
 	@touch $@
 
 venv: .venv/.stamp-pip
-.venv/.stamp-pip: requirements.txt
+# After apt (order only): `python3 -m venv` needs python3-venv, also under `make -j`.
+.venv/.stamp-pip: requirements.txt | .stamp-apt
 	python3 -m venv .venv
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements.txt
