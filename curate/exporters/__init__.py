@@ -1,7 +1,8 @@
 """Exporters, one module per output format, registered by name.
 
 A module defines NAME and export(corpus, selection, out, **options) -> str (a one-line
-summary of what it wrote); curate.exporters.select decides which faces go out.
+summary of what it wrote), and CLASSES + NOT_HELD when it can hold only some classes
+(fer2013-csv: FER2013's seven codes); curate.exporters.select decides which faces go out.
 """
 import importlib
 
@@ -23,4 +24,6 @@ def run_export(corpus, fmt: str, out, *, six_class: bool = False, splits=None, *
     from .select import select
     mod = get_exporter(fmt)
     selection = select(corpus, six_class=six_class, splits=splits)
+    if hasattr(mod, "CLASSES"):
+        selection.keep_classes(mod.CLASSES, mod.NOT_HELD)
     return selection, mod.export(corpus, selection, out, six_class=six_class, **options)

@@ -4,6 +4,11 @@ Only status 'ok' faces with a label are exported. Duplicates, rejected and faile
 unlabeled faces (including those whose import labels conflicted) are excluded and counted.
 --six-class changes the exported label only (disgust -> angry); the corpus keeps the
 original, and each exported face carries both.
+
+Selection.model_classes is the class list every split of an export shares: the taxonomy's
+order (the order `train fit` gives its outputs), limited to classes with at least one
+exportable face anywhere in the corpus, before any --split filter, so exports of single splits
+made apart agree with each other.
 """
 from __future__ import annotations
 
@@ -38,6 +43,21 @@ class Selection:
     faces: list = field(default_factory=list)
     classes: list = field(default_factory=list)      # exported class names, taxonomy order
     excluded: Counter = field(default_factory=Counter)
+    present: set = field(default_factory=set)        # labels of every exportable face
+    splits_asked: list = field(default_factory=list)  # --split, normalized; [] = all
+
+    @property
+    def model_classes(self) -> list:
+        return [c for c in self.classes if c in self.present]
+
+    def keep_classes(self, allowed, why: str) -> None:
+        """Leave out faces of classes a format cannot hold, counted, before anything is
+        written, so the summary counts what the file holds."""
+        kept = [f for f in self.faces if f.label in allowed]
+        for f in self.faces:
+            if f.label not in allowed:
+                self.exclude(f"{f.label} ({why})")
+        self.faces = kept
 
     def exclude(self, why: str, n: int = 1) -> None:
         if n:
@@ -80,6 +100,7 @@ def select(corpus, *, six_class: bool = False, splits: list[str] | None = None) 
     sel.exclude("images/frames with no extracted face (not extracted yet, or no face found)",
                 n_images)
     wanted = {normalize_split(s) for s in splits} if splits else None
+    sel.splits_asked = sorted(wanted or ())
     for row in corpus.items(kind="face", status="ok"):
         if row["label"] is None:
             sel.exclude("unlabeled")
@@ -89,9 +110,10 @@ def select(corpus, *, six_class: bool = False, splits: list[str] | None = None) 
         if not SAFE_NAME.match(split):
             raise ExportError(f"split name {split!r} of item {row['id']} is not usable "
                               f"as a folder name")
+        label = mapping.get(row["label"], row["label"])
+        sel.present.add(label)
         if wanted is not None and split not in wanted:
             sel.exclude(f"not in split {','.join(sorted(wanted))}")
             continue
-        label = mapping.get(row["label"], row["label"])
         sel.faces.append(Selected(row["id"], row["path"], label, row["label"], split, ds, sid))
     return sel

@@ -49,6 +49,14 @@ def test_contempt_has_no_code_and_six_class_writes_disgust_as_angry(shared_data,
     codes = [line.split(",", 1)[0] for line in
              (tmp_path / "7.csv").read_text().splitlines()[1:]]
     assert codes.count("0") == 135 and codes.count("1") == 177 and codes.count("2") == 34
+    # the summary counts the rows written, not the faces selected before contempt was left out
+    assert selection.summary().startswith(f"{len(codes)} faces in 3 classes")
+    cli = subprocess.run([sys.executable, "-m", "curate", "export", str(corpus.root),
+                          "--format", "fer2013-csv", "--out", str(tmp_path / "cli.csv"),
+                          "--no-progress"], cwd=ROOT, capture_output=True, text=True)
+    assert cli.returncode == 0, cli.stderr
+    assert f"exported {len(codes)} faces" in cli.stdout
+    assert "excluded: 54 contempt (no FER2013 code)" in cli.stdout
     run_export(corpus, "fer2013-csv", tmp_path / "6.csv", six_class=True)
     rows = (tmp_path / "6.csv").read_text().splitlines()[1:]
     codes6 = [r.split(",", 1)[0] for r in rows]
