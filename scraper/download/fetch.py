@@ -20,6 +20,8 @@ from urllib3.util.retry import Retry
 
 from corpus.images import ImageError, ImageInfo, verify
 
+from .pinned import AddressRefused, Guard, PinnedAdapter
+
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) ferkit-downloader/0.1"
 CHUNK = 64 * 1024
@@ -67,8 +69,12 @@ def make_retry(retries: int, backoff: float, max_retry_after: float) -> Retry:
 class Fetcher:
     def __init__(self, *, timeout=(5, 20), max_bytes: int = 25_000_000, retries: int = 3,
                  backoff: float = 0.5, max_retry_after: float = 30.0, max_redirects: int = 10,
-                 deadline: float = 120.0, min_size=None, user_agent: str = USER_AGENT):
+                 deadline: float = 120.0, min_size=None, user_agent: str = USER_AGENT,
+                 address_guard: Guard | None = None):
+        """address_guard(host, ip): called for every address a host resolves to, redirect hops
+        included, before connecting to it (see pinned.py); raise AddressRefused to refuse."""
         self.timeout = timeout
+        self.address_guard = address_guard
         self.max_bytes = max_bytes
         self.retry = make_retry(retries, backoff, max_retry_after)
         self.max_redirects = max_redirects
@@ -86,14 +92,17 @@ class Fetcher:
         s = getattr(self._local, "session", None)
         if s is None:
             s = requests.Session()
-            adapter = HTTPAdapter(max_retries=self.retry, pool_connections=8, pool_maxsize=4)
+            pool = dict(max_retries=self.retry, pool_connections=8, pool_maxsize=4)
+            adapter = (PinnedAdapter(self.address_guard, **pool) if self.address_guard
+                       else HTTPAdapter(**pool))
             s.mount("http://", adapter)
             s.mount("https://", adapter)
             s.max_redirects = self.max_redirects
             # With no proxy configured, skip requests' per-request scan of the environment
             # (~0.6 ms of CPU each, a quarter of our per-image cost) and never send .netrc
             # credentials to image hosts.
-            if not any(k.lower().endswith("_proxy") for k in os.environ):
+            # A guard needs direct connections: it ignores proxies from the environment.
+            if self.address_guard or not any(k.lower().endswith("_proxy") for k in os.environ):
                 s.trust_env = False
             s.headers.update({"User-Agent": self.user_agent,
                               "Accept": "image/avif,image/webp,image/*,*/*;q=0.8"})
@@ -122,9 +131,14 @@ class Fetcher:
         if not parts.hostname:
             raise FetchError("invalid url", "no host name")
 
-    def fetch(self, url: str) -> Fetched:
+    def fetch_bytes(self, url: str) -> tuple[bytes, int, str]:
+        """(body, status, final url) with every check but the image decode, for a caller that
+        judges the bytes itself (before decoding them)."""
         self.check_url(url)
-        data, status, final_url = self._get(url)
+        return self._get(url)
+
+    def fetch(self, url: str) -> Fetched:
+        data, status, final_url = self.fetch_bytes(url)
         try:
             info = verify(data, min_size=self.min_size)
         except ImageError as exc:
@@ -135,6 +149,8 @@ class Fetcher:
         start = time.monotonic()
         try:
             resp = self.session().get(url, timeout=self.timeout, stream=True)
+        except AddressRefused as exc:
+            raise FetchError("address refused", str(exc)) from None
         except requests.exceptions.ConnectTimeout as exc:
             raise FetchError("connect timeout", _short(exc)) from None
         except requests.exceptions.ReadTimeout as exc:
