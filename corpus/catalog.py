@@ -25,7 +25,9 @@ from .taxonomy import Taxonomy
 
 PROVENANCE_FIELDS = ("engine", "query", "page_url", "image_url", "http_status", "fetched_at",
                      "orig_name", "source_dataset", "source_id", "source_split")
-LABEL_SOURCES = ("query", "import", "human", "model")
+# web: a correction sent through `python -m serve` (label_by web:<user>), unreviewed until a
+# curator confirms it in the labeler; train fit leaves it out until then.
+LABEL_SOURCES = ("query", "import", "human", "model", "web")
 STATUSES = ("ok", "rejected", "failed", "duplicate")
 
 # Extensions for stored objects come from the sniffed format, so a viewer can open them.

@@ -24,7 +24,7 @@ CREATE TABLE IF NOT EXISTS items (
     status       TEXT NOT NULL DEFAULT 'ok',         -- ok | rejected | failed | duplicate
     reason       TEXT,
     label        TEXT,
-    label_source TEXT,                               -- query | import | human | model
+    label_source TEXT,                               -- query | import | human | model | web
     label_by     TEXT,
     label_at     TEXT,
     reviewed     INTEGER NOT NULL DEFAULT 0,

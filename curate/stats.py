@@ -45,6 +45,17 @@ def _duplicates(corpus) -> dict:
     return out
 
 
+def _web_feedback(corpus) -> dict:
+    """Corrections sent through `python -m serve`: label events by web:<user>, and the faces
+    whose label is such a correction still waiting for a curator (labeler --source web)."""
+    events, faces, users = corpus.db.execute(
+        "SELECT COUNT(*), COUNT(DISTINCT item_id), COUNT(DISTINCT user) FROM label_events"
+        " WHERE user LIKE 'web:%' AND action='label' AND undone=0").fetchone()
+    waiting = corpus.db.execute("SELECT COUNT(*) FROM items WHERE label_source='web'"
+                                " AND reviewed=0 AND status='ok'").fetchone()[0]
+    return {"events": events, "faces": faces, "users": users, "unreviewed": waiting}
+
+
 def collect(corpus) -> dict:
     rows = [{"kind": r[0], "source": r[1], "label": r[2], "split": r[3], "status": r[4],
              "count": r[5]} for r in corpus.db.execute(_ROWS)]
@@ -70,7 +81,8 @@ def collect(corpus) -> dict:
             "by_source": dict(by["source"]), "by_class": dict(by["label"]),
             "by_split": dict(by["split"]), "main_kind": main_kind,
             "class_by_split": {k: dict(v) for k, v in sorted(table.items())},
-            "duplicates": _duplicates(corpus), "top_reasons": reasons}
+            "duplicates": _duplicates(corpus), "top_reasons": reasons,
+            "web_feedback": _web_feedback(corpus)}
 
 
 def _order(stats, labels) -> list[str]:
@@ -143,6 +155,11 @@ def format_table(stats: dict) -> str:
     for c in d["conflicts"][:20]:
         lines.append(f"  conflict: item {c['item']} ({c['label']}) duplicates item "
                      f"{c['kept']} ({c['kept_label']})")
+    w = stats.get("web_feedback") or {}
+    if w.get("events"):
+        lines.append(f"web feedback: {w['events']} corrections of {w['faces']} faces by "
+                     f"{w['users']} users, {w['unreviewed']} waiting for review "
+                     f"(python -m labeler CORPUS --source web)")
     for r in stats["top_reasons"]:
         lines.append(f"{r['status']} x{r['count']}: {r['reason']}")
     return "\n".join(lines)

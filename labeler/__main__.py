@@ -2,6 +2,7 @@
 
   python -m labeler datasets/demo --mode review --label happy     # clean 500 "happy" faces
   python -m labeler datasets/demo --mode label --user alice       # hand-label, keys 1..9
+  python -m labeler datasets/demo --source web                    # confirm web corrections
 
 Every key press is committed to the catalog before the screen moves on; the app reopens at the
 first unreviewed face, and ctrl+z undoes your actions one by one, across restarts. Press ? in
@@ -12,6 +13,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+
+from corpus.catalog import LABEL_SOURCES
 
 from .queue import ORDERS, STATUS_FILTERS
 
@@ -31,6 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--order", choices=ORDERS, default="id",
                    help="id (default), random (stable across restarts, see --seed), or "
                         "confidence: faces whose label the model most doubts first")
+    p.add_argument("--source", choices=LABEL_SOURCES,
+                   help="only faces whose current label came from SOURCE; web: the corrections "
+                        "people sent from `python -m serve`'s page or API, to confirm or fix")
     p.add_argument("--seed", default="0", help="seed of --order random (default 0)")
     p.add_argument("--user", help="name stored with every label (default: login name)")
     p.add_argument("--summary", action="store_true",
@@ -53,7 +59,7 @@ def main(argv=None) -> int:
     from .app import LabelerApp
     try:
         app = LabelerApp(corpus, mode=args.mode, label=args.label, status=args.status,
-                         order=args.order, user=args.user, seed=args.seed)
+                         order=args.order, user=args.user, seed=args.seed, source=args.source)
     except (QueueError, TaxonomyError) as exc:
         print(f"labeler: {exc}", file=sys.stderr)
         return 2

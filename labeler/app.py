@@ -46,18 +46,21 @@ def default_user() -> str:
 class LabelerApp:
     def __init__(self, corpus, *, mode: str = "label", label: str | None = None,
                  status: str = "unreviewed", order: str = "id", user: str | None = None,
-                 seed: str = "0", prefetch: bool = True, root: tk.Tk | None = None, out=None):
+                 seed: str = "0", prefetch: bool = True, root: tk.Tk | None = None, out=None,
+                 source: str | None = None):
         if mode not in ("label", "review"):
             raise ValueError(f"unknown mode {mode!r}; use label or review")
         self.corpus = corpus
         self.mode = mode
         self.user = user or default_user()
         self.classes = list(corpus.taxonomy.classes)
-        self.queue = ItemQueue(corpus, status=status, label=label, order=order, seed=seed)
+        self.queue = ItemQueue(corpus, status=status, label=label, order=order, seed=seed,
+                               source=source)
         self.session = Session(corpus, self.queue, self.user, out=out)
         self.prefetcher = Prefetcher(capacity=160, enabled=prefetch)
         self.boxes = Boxes(corpus.db)
-        self.filters = f"label={label or 'any'} status={status} order={order}"
+        self.filters = (f"label={label or 'any'} status={status} order={order}"
+                        + (f" source={source}" if source else ""))
         self.shown_at = 0.0          # perf_counter() after the last redraw (for the benchmark)
 
         self.root = root or tk.Tk()

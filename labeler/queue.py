@@ -8,6 +8,8 @@ from __future__ import annotations
 import hashlib
 from collections import OrderedDict
 
+from corpus.catalog import LABEL_SOURCES
+
 STATUS_FILTERS = {
     "unreviewed": "status='ok' AND reviewed=0",
     "all": "status IN ('ok', 'rejected')",
@@ -52,11 +54,14 @@ class ItemQueue:
     """The ordered ids of the faces to show, a cursor, and a small cache of rows."""
 
     def __init__(self, corpus, *, status: str = "unreviewed", label: str | None = None,
-                 order: str = "id", seed: str = "0", kind: str = "face", row_cache: int = 256):
+                 order: str = "id", seed: str = "0", kind: str = "face", row_cache: int = 256,
+                 source: str | None = None):
         if status not in STATUS_FILTERS:
             raise QueueError(f"unknown --status {status!r}; use one of {', '.join(STATUS_FILTERS)}")
         if order not in ORDERS:
             raise QueueError(f"unknown --order {order!r}; use one of {', '.join(ORDERS)}")
+        if source is not None and source not in LABEL_SOURCES:
+            raise QueueError(f"unknown --source {source!r}; use one of {', '.join(LABEL_SOURCES)}")
         self.corpus = corpus
         self.kind = kind
         self.label = corpus.taxonomy.canonical(label) if label else None
@@ -65,6 +70,9 @@ class ItemQueue:
         if self.label:
             where.append("label=?")
             args.append(self.label)
+        if source:          # where the current label came from (web: corrections sent to serve)
+            where.append("label_source=?")
+            args.append(source)
         sql = f"SELECT id, reviewed, label FROM items WHERE {' AND '.join(where)} ORDER BY id"
         rows = corpus.db.execute(sql, args).fetchall()
         self.reviewed = {r[0] for r in rows if r[1]}

@@ -50,6 +50,8 @@ def corpus_samples(corpus: Corpus, *, split: str | None = None, sources=None,
     args: list = []
     if labeled:
         where.append("i.label IS NOT NULL")
+        # a correction sent to `python -m serve` counts once a curator has confirmed it
+        where.append("NOT (i.label_source='web' AND i.reviewed=0)")
     if split is not None:
         where.append("i.split=?")
         args.append(split)

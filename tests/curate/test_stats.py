@@ -89,3 +89,16 @@ def test_cli_json_and_chart(shared_data, corpus, artifacts):
     table = subprocess.run([sys.executable, "-m", "curate", "stats", str(corpus.root)],
                            cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert table.returncode == 0 and "train" in table.stdout and "chart:" in table.stdout
+
+
+def test_web_feedback_is_counted(corpus, shared_data):
+    faces = sorted((shared_data / "fer2013_images" / "test").glob("sad/*.jpg"))[:3]
+    ids = [corpus.add_bytes(f.read_bytes(), fmt="JPEG", kind="face")[0] for f in faces]
+    corpus.set_label(ids[0], "sad", source="web", user="web:alice", reviewed=False)
+    corpus.set_label(ids[0], "angry", source="web", user="web:alice", reviewed=False)
+    corpus.set_label(ids[1], "happy", source="web", user="web:bob", reviewed=False)
+    corpus.set_label(ids[2], "happy", source="human", user="carol")
+    corpus.mark_reviewed(ids[1], user="carol")
+    stats = collect(corpus)
+    assert stats["web_feedback"] == {"events": 3, "faces": 2, "users": 2, "unreviewed": 1}
+    assert "web feedback: 3 corrections of 2 faces by 2 users, 1 waiting" in format_table(stats)

@@ -118,3 +118,16 @@ def test_bring_inserts_a_face_the_filter_left_out(fc):
     assert q.index[ids[1]] == 0 and len(q) == len(ids)
     parent = fc.item(ids[1])["parent_id"]
     assert not q.bring(parent)                  # an image, not a face: not shown
+
+
+def test_source_filter_shows_exactly_the_web_corrections(fc):
+    ids = face_ids(fc)
+    for i in ids[2:4]:
+        fc.set_label(i, "sad", source="web", user="web:alice", reviewed=False)
+    fc.set_label(ids[5], "sad", source="human", user="bob", reviewed=False)
+    assert ItemQueue(fc, source="web").ids == ids[2:4]
+    fc.mark_reviewed(ids[2], user="curator")           # confirmed: out of the to-do queue
+    assert ItemQueue(fc, source="web").ids == [ids[3]]
+    assert ItemQueue(fc, source="web", status="all").ids == ids[2:4]
+    with pytest.raises(QueueError, match="--source"):
+        ItemQueue(fc, source="mail")

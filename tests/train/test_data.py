@@ -129,3 +129,14 @@ def test_both_pixel_paths_agree(tmp_path, shared_data):
     assert idx == [0, 1, 2] and errors[0][0] == 3 and "PNG" in errors[0][1]
     np.testing.assert_allclose(x_py, x_tf, atol=0.01)
     assert resize_gray(np.zeros((48, 48), np.uint8), 48).shape == (48, 48, 1)
+
+
+def test_web_corrections_train_only_after_a_curator_confirms(corpus, shared_data):
+    """A label sent through `python -m serve` (source web) is left out until reviewed."""
+    f = fer_files(shared_data, "sad", 1)[0]
+    fid, _ = corpus.add_bytes(png(f), fmt="PNG", kind="face", split="train")
+    corpus.set_label(fid, "sad", source="web", user="web:alice", reviewed=False)
+    assert fid not in {s.item_id for s in corpus_samples(corpus)}
+    assert fid in {s.item_id for s in corpus_samples(corpus, labeled=False)}   # still scored
+    corpus.mark_reviewed(fid, user="curator")
+    assert fid in {s.item_id for s in corpus_samples(corpus, split="train")}
