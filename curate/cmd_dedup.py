@@ -17,6 +17,8 @@ import sys
 
 from corpus import Corpus
 
+from .cli_options import add_no_progress
+
 
 def add_arguments(parser) -> None:
     from .dedup.phash import DEFAULT_THRESHOLD
@@ -31,6 +33,7 @@ def add_arguments(parser) -> None:
                         help="only identical pixels (for posed sets where near-identical "
                              "pictures are different expressions, e.g. Yale)")
     parser.add_argument("--no-sheet", action="store_true", help="skip reports/duplicates.png")
+    add_no_progress(parser)
 
 
 def main(args) -> int:
@@ -41,7 +44,8 @@ def main(args) -> int:
     corpus = Corpus(args.corpus, create=False)   # not a corpus: the CLI says so, exit 2
     with corpus:
         rep = dedup(corpus, args.threshold, methods=("exact",) if args.exact_only else None,
-                    max_difference=args.max_difference, sheet=not args.no_sheet)
+                    max_difference=args.max_difference, sheet=not args.no_sheet,
+                    progress=not args.no_progress)
     print(f"compared {rep.candidates} items (hashed {rep.hashed} new); "
           f"{len(rep.groups)} groups, {rep.duplicates} duplicates "
           f"({rep.marked} newly marked, {rep.restored} restored), "

@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import json
 
+from tqdm import tqdm
+
 from corpus import ImageError, to_array
 
+from .cli_options import add_no_progress
 from .faces import DETECTORS, FaceExtractor
 
 
@@ -28,6 +31,7 @@ def add_arguments(p):
     p.add_argument("--min-face", type=int, default=24)
     p.add_argument("--max-side", type=int, default=800)
     p.add_argument("--min-score", type=float, default=None)
+    add_no_progress(p)
 
 
 def detect_file(fx: FaceExtractor, path: str) -> dict:
@@ -45,7 +49,9 @@ def main(args) -> int:
     fx = FaceExtractor(detector=args.detector, upsample=args.upsample, min_face=args.min_face,
                        max_side=args.max_side, min_score=args.min_score)
     failed = 0
-    for path in args.images:
+    # the bar goes to stderr; stdout stays pure JSON lines
+    for path in tqdm(args.images, unit="img", desc="detect",
+                     disable=args.no_progress or len(args.images) < 2):
         result = detect_file(fx, path)
         failed += result["error"] is not None
         print(json.dumps(result), flush=True)

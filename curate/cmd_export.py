@@ -17,6 +17,7 @@ from pathlib import Path
 
 from corpus import Corpus, CorpusError
 
+from .cli_options import add_no_progress
 from .exporters import EXPORTERS, run_export
 from .exporters.select import ExportError
 
@@ -30,7 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--split", help="export only these splits, comma-separated "
                         "(train,val,test; Training/PublicTest/PrivateTest also accepted)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing --out")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_no_progress(parser)
 
 
 def main(args) -> int:

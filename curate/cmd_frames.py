@@ -14,6 +14,7 @@ import sys
 
 from corpus import Corpus
 
+from .cli_options import add_no_progress
 from .frames import add_video_frames
 
 
@@ -23,6 +24,7 @@ def add_arguments(p):
     p.add_argument("--every", type=float, default=1.0, help="seconds between frames (default 1)")
     p.add_argument("--quality", type=int, default=95, help="JPEG quality of stored frames")
     p.add_argument("--max-frames", type=int, default=None, help="at most this many per video")
+    add_no_progress(p)
 
 
 def main(args) -> int:
@@ -33,7 +35,8 @@ def main(args) -> int:
     with Corpus(args.into) as corpus:
         for path in args.videos:
             res = add_video_frames(corpus, path, every=args.every, quality=args.quality,
-                                   max_frames=args.max_frames)
+                                   max_frames=args.max_frames,
+                                   progress=not args.no_progress)
             if res.error:
                 failed += 1
                 print(f"{path}: ERROR {res.error}", file=sys.stderr)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from corpus import Corpus, TaxonomyError, load_mapping
 
+from .cli_options import add_no_progress
 from .importers import IMPORTERS, get_importer, run_import
 from .importers.base import ImportError_
 
@@ -41,7 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch", type=int, default=200, help="rows per commit (200)")
     parser.add_argument("--subject-regex", help="regex whose first group is the subject id, "
                         "applied to file names (default: CK+, Yale and JAFFE patterns)")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_no_progress(parser)
     for name in IMPORTERS:
         mod = get_importer(name)
         if hasattr(mod, "add_arguments"):

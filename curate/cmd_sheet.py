@@ -16,6 +16,8 @@ from pathlib import Path
 from corpus import Corpus, ImageError, to_array
 from corpus.sheets import contact_sheet
 
+from .cli_options import add_no_progress
+
 
 def add_arguments(p):
     p.add_argument("corpus", help="corpus directory")
@@ -23,6 +25,7 @@ def add_arguments(p):
     p.add_argument("--cols", type=int, default=10, help="faces per row")
     p.add_argument("--out", default=None,
                    help="PNG path (default CORPUS/reports/faces_sheet.png)")
+    add_no_progress(p, shows_bar=False)
 
 
 def _faces(corpus: Corpus, where: str, args: tuple, cap: int):

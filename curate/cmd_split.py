@@ -15,6 +15,8 @@ import sys
 
 from corpus import Corpus
 
+from .cli_options import add_no_progress
+
 
 def add_arguments(parser) -> None:
     parser.add_argument("corpus", help="corpus directory")
@@ -29,6 +31,7 @@ def add_arguments(parser) -> None:
                         help="do not group subject-less faces by dlib face identity")
     parser.add_argument("--identity-threshold", type=float, default=0.6,
                         help="dlib embedding distance for 'same person' (0.6)")
+    add_no_progress(parser)
 
 
 def main(args) -> int:
@@ -39,7 +42,8 @@ def main(args) -> int:
             rep = split(corpus, args.val, args.test, args.seed,
                         keep_source_split=args.keep_source_split, kind=args.kind,
                         identity=not args.no_identity,
-                        identity_threshold=args.identity_threshold)
+                        identity_threshold=args.identity_threshold,
+                        progress=not args.no_progress)
         except SplitError as exc:
             print(f"curate split: {exc}", file=sys.stderr)
             return 2

@@ -14,12 +14,15 @@ import json
 
 from corpus import Corpus
 
+from .cli_options import add_no_progress
+
 
 def add_arguments(parser) -> None:
     parser.add_argument("corpus", help="corpus directory")
     parser.add_argument("--json", action="store_true", help="print the JSON document instead")
     parser.add_argument("--no-chart", action="store_true",
                         help="skip reports/class_balance.png")
+    add_no_progress(parser, shows_bar=False)
 
 
 def main(args) -> int:

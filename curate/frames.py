@@ -14,6 +14,7 @@ import os
 from dataclasses import dataclass, field
 
 import cv2
+from tqdm import tqdm
 
 from corpus import Corpus, sniff
 
@@ -45,9 +46,10 @@ def _known(corpus: Corpus, source_id: str) -> int | None:
 
 
 def add_video_frames(corpus: Corpus, path: str, *, every: float = 1.0,
-                     quality: int = 95, max_frames: int | None = None) -> FramesResult:
+                     quality: int = 95, max_frames: int | None = None,
+                     progress: bool = False) -> FramesResult:
     """Store the frames of one video; a video that cannot be read is recorded as failed."""
-    res = _add_frames(corpus, path, every, quality, max_frames)
+    res = _add_frames(corpus, path, every, quality, max_frames, progress)
     if res.error:
         key = f"{res.video}:failed"
         if _known(corpus, key) is None:     # a rerun does not record the same failure twice
@@ -57,7 +59,7 @@ def add_video_frames(corpus: Corpus, path: str, *, every: float = 1.0,
     return res
 
 
-def _add_frames(corpus, path, every, quality, max_frames) -> FramesResult:
+def _add_frames(corpus, path, every, quality, max_frames, progress=False) -> FramesResult:
     name = os.path.basename(path)
     res = FramesResult(video=name)
     if every <= 0:
@@ -74,6 +76,7 @@ def _add_frames(corpus, path, every, quality, max_frames) -> FramesResult:
         res.error = f"{sniff(head)} image, not a video (add images with an importer)"
         return res
     cap = cv2.VideoCapture(path, cv2.CAP_FFMPEG)
+    bar = tqdm(unit="frame", desc=name[:30], disable=not progress, leave=False)
     try:
         if not cap.isOpened():
             res.error = "OpenCV/FFmpeg cannot open it as a video"
@@ -83,10 +86,12 @@ def _add_frames(corpus, path, every, quality, max_frames) -> FramesResult:
             res.error = f"no usable frame rate ({fps})"
             return res
         next_t, index = 0.0, -1
+        bar.reset(total=int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) or None)
         while max_frames is None or res.added + res.already < max_frames:
             if not cap.grab():
                 break
             index += 1
+            bar.update(1)
             t = index / fps
             if t + 1e-6 < next_t:
                 continue
@@ -117,4 +122,5 @@ def _add_frames(corpus, path, every, quality, max_frames) -> FramesResult:
             res.error = "no frame could be decoded"
     finally:
         cap.release()
+        bar.close()
     return res

@@ -122,14 +122,14 @@ def item_embedding(corpus, row) -> tuple[str, np.ndarray]:
     return "crop", embed_crop(to_array(corpus.read_bytes(row), "RGB"))
 
 
-def embeddings(corpus, rows) -> dict[int, np.ndarray]:
+def embeddings(corpus, rows, progress: bool = True) -> dict[int, np.ndarray]:
     """Embeddings of rows (items with bytes), computing and caching the missing ones."""
     corpus.ensure(DDL)
     cached = {r[0]: r[1] for r in corpus.db.execute(
         "SELECT item_id, vec FROM identity_embeddings WHERE model=?", (MODEL,))}
     todo = [r for r in rows if r["id"] not in cached]
     for start in tqdm(range(0, len(todo), BATCH), desc="identity: embedding", unit="batch",
-                      disable=len(todo) < BATCH):
+                      disable=not progress or len(todo) < BATCH):
         out = []
         for row in todo[start:start + BATCH]:
             try:
@@ -168,9 +168,10 @@ def cluster(ids, vecs: np.ndarray, threshold: float = DEFAULT_THRESHOLD) -> dict
     return {x: first[lab] for x, lab in zip(ids, labels)}
 
 
-def group_identities(corpus, rows, threshold: float = DEFAULT_THRESHOLD) -> dict[int, int]:
+def group_identities(corpus, rows, threshold: float = DEFAULT_THRESHOLD,
+                     progress: bool = True) -> dict[int, int]:
     """item id -> identity id for the rows whose embedding could be computed."""
-    emb = embeddings(corpus, rows)
+    emb = embeddings(corpus, rows, progress)
     ids = sorted(emb)
     if not ids:
         return {}

@@ -123,7 +123,7 @@ def assign(units: list[dict], fractions: dict, seed: int) -> list[str]:
 
 def split(corpus, val: float = 0.1, test: float = 0.1, seed: int = 0, *,
           keep_source_split: bool = False, kind: str = "face", identity: bool = True,
-          identity_threshold: float | None = None) -> SplitReport:
+          identity_threshold: float | None = None, progress: bool = True) -> SplitReport:
     """Assign items.split for every ok item of `kind`; see the module docstring."""
     if not (0 <= val < 1 and 0 <= test < 1 and val + test < 1):
         raise SplitError(f"--val {val} and --test {test} must be >= 0 and sum to less than 1")
@@ -146,7 +146,7 @@ def split(corpus, val: float = 0.1, test: float = 0.1, seed: int = 0, *,
                 and ident.usable(corpus, r)]
         if need:
             identities = ident.group_identities(
-                corpus, need, identity_threshold or ident.DEFAULT_THRESHOLD)
+                corpus, need, identity_threshold or ident.DEFAULT_THRESHOLD, progress)
             report.identity_groups = len(set(identities.values()))
 
     uf = _units(corpus, rows, identities)

@@ -56,6 +56,26 @@ def _web_feedback(corpus) -> dict:
     return {"events": events, "faces": faces, "users": users, "unreviewed": waiting}
 
 
+def _label_conflicts(corpus) -> dict:
+    """Import label conflicts (curate.importers.labels): one row per clashing source row.
+    An item is open while it has no label (the import cleared it for a person to decide)."""
+    out = {"items": 0, "open": 0, "conflicts": []}
+    if not _has_table(corpus, "label_conflicts"):
+        return out
+    for r in corpus.db.execute(
+            "SELECT c.item_id, c.source_dataset, c.source_id, c.label, c.other_label,"
+            " i.label, i.label_source, p.orig_name FROM label_conflicts c"
+            " JOIN items i ON i.id = c.item_id LEFT JOIN provenance p ON p.item_id = c.item_id"
+            " AND p.source_dataset IS c.source_dataset AND p.source_id IS c.source_id"
+            " GROUP BY c.id ORDER BY c.item_id, c.id"):
+        out["conflicts"].append({"item": r[0], "source_dataset": r[1], "source_id": r[2],
+                                 "orig_name": r[7], "label": r[3], "other_label": r[4],
+                                 "current_label": r[5], "current_source": r[6]})
+    items = {c["item"]: c["current_label"] for c in out["conflicts"]}
+    out["items"], out["open"] = len(items), sum(v is None for v in items.values())
+    return out
+
+
 def collect(corpus) -> dict:
     rows = [{"kind": r[0], "source": r[1], "label": r[2], "split": r[3], "status": r[4],
              "count": r[5]} for r in corpus.db.execute(_ROWS)]
@@ -81,8 +101,8 @@ def collect(corpus) -> dict:
             "by_source": dict(by["source"]), "by_class": dict(by["label"]),
             "by_split": dict(by["split"]), "main_kind": main_kind,
             "class_by_split": {k: dict(v) for k, v in sorted(table.items())},
-            "duplicates": _duplicates(corpus), "top_reasons": reasons,
-            "web_feedback": _web_feedback(corpus)}
+            "duplicates": _duplicates(corpus), "label_conflicts": _label_conflicts(corpus),
+            "top_reasons": reasons, "web_feedback": _web_feedback(corpus)}
 
 
 def _order(stats, labels) -> list[str]:
@@ -160,6 +180,14 @@ def format_table(stats: dict) -> str:
         lines.append(f"web feedback: {w['events']} corrections of {w['faces']} faces by "
                      f"{w['users']} users, {w['unreviewed']} waiting for review "
                      f"(python -m labeler CORPUS --source web)")
+    lc = stats["label_conflicts"]
+    lines.append(f"import label conflicts: {lc['items']} items ({lc['open']} still unlabeled)")
+    for c in lc["conflicts"][:20]:
+        lines.append(f"  item {c['item']} ({c['orig_name'] or c['source_id']}, "
+                     f"{c['source_dataset']}): {c['label']} vs {c['other_label'] or 'earlier'};"
+                     f" now {c['current_label'] or 'unlabeled'}")
+    if len(lc["conflicts"]) > 20:
+        lines.append(f"  ... and {len(lc['conflicts']) - 20} more (--json lists all)")
     for r in stats["top_reasons"]:
         lines.append(f"{r['status']} x{r['count']}: {r['reason']}")
     return "\n".join(lines)

@@ -72,14 +72,14 @@ def _candidates(corpus) -> list:
         " AND reason LIKE ?)) ORDER BY id", (REASON_PREFIX + "%",)))
 
 
-def _hash_missing(corpus, rows, methods, report) -> None:
+def _hash_missing(corpus, rows, methods, report, progress: bool = True) -> None:
     have = {(r[0], r[1]) for r in corpus.db.execute(
         "SELECT item_id, method FROM dedup_hashes WHERE " + " OR ".join(
             "(method=? AND version=?)" for _ in methods),
         [x for m in methods for x in (m.name, m.version)])}
     todo = [r for r in rows if any((r["id"], m.name) not in have for m in methods)]
     for start in tqdm(range(0, len(todo), BATCH), desc="dedup: hashing", unit="batch",
-                      disable=len(todo) < BATCH):
+                      disable=not progress or len(todo) < BATCH):
         batch = todo[start:start + BATCH]
         out = []
         for row in batch:
@@ -193,7 +193,8 @@ def _describe(member, kept, by_method) -> tuple[str, int]:
 
 
 def dedup(corpus, threshold: int | None = None, *, methods=None,
-          max_difference: float | None = None, sheet: bool = True) -> DedupReport:
+          max_difference: float | None = None, sheet: bool = True,
+          progress: bool = True) -> DedupReport:
     """Find, group and mark duplicates in a corpus. Safe to rerun; see the module docstring.
 
     methods: names from the registry (default all: exact and phash); ("exact",) for posed sets
@@ -207,7 +208,7 @@ def dedup(corpus, threshold: int | None = None, *, methods=None,
     report = DedupReport()
     rows = _candidates(corpus)
     report.candidates = len(rows)
-    _hash_missing(corpus, rows, methods, report)
+    _hash_missing(corpus, rows, methods, report, progress)
     rows = _candidates(corpus)          # items that failed to decode are gone now
     by_id = {r["id"]: r for r in rows}
     thumbs = Thumbs(corpus, MAX_DIFFERENCE if max_difference is None else float(max_difference))

@@ -14,6 +14,8 @@ from typing import Iterator
 
 import numpy as np
 
+from corpus.images import describe_non_image, sniff
+
 
 class ImportError_(ValueError):
     """A whole source that cannot be imported (missing file, no header, bad option)."""
@@ -30,6 +32,7 @@ class Record:
     data: bytes | None = None
     pixels: np.ndarray | None = None  # raw gray pixels for sets that ship arrays (FER2013 CSV)
     error: str | None = None          # a malformed row: recorded as failed with this reason
+    skip: str | None = None           # not an image at all (a README, a video): listed, not stored
     extra: dict = field(default_factory=dict)
 
 
@@ -74,12 +77,47 @@ def child_path(root: Path, name: str) -> Path:
 
 
 GENERIC_FOLDERS = {"images", "imgs", "img", "frames", "data", "faces", "photos", "pictures"}
+# Files that say what a folder holds: a folder with one is a dataset of its own.
+DESCRIPTIONS = ("PROVENANCE.md", "README.md", "README.txt", "README", "LICENSE")
 
 
 def folder_dataset(path: Path) -> str:
-    """A dataset name from a folder: yalefaces/images -> yalefaces."""
+    """A dataset name from a folder: its own name, or its parent's for a generic sub-folder
+    (yalefaces/images -> yalefaces). A folder that describes itself (PROVENANCE.md, README) is
+    named after itself (shared/data/photos -> photos, not data), and so is one whose parent is
+    generic too."""
     path = path.resolve()
-    return path.parent.name if path.name.casefold() in GENERIC_FOLDERS else path.name
+    generic = path.name.casefold() in GENERIC_FOLDERS
+    if (generic and path.parent.name.casefold() not in GENERIC_FOLDERS and path.parent.name
+            and not any((path / d).is_file() for d in DESCRIPTIONS)):
+        return path.parent.name
+    return path.name
+
+
+_VIDEO_MAGIC = ((4, b"ftyp"), (0, b"\x1a\x45\xdf\xa3"), (8, b"AVI "))
+
+
+def not_an_image(path: Path) -> str | None:
+    """Why a file found in an image folder is no image at all (a text or a video), else None.
+
+    Only what is surely no image is skipped; an unknown binary or an empty file goes on to the
+    decoder, whose failure is recorded, so a damaged or unsupported image is never hidden."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(512)
+    except OSError:
+        return None                       # the importer records the read error
+    if not head or sniff(head):
+        return None
+    for offset, magic in _VIDEO_MAGIC:
+        if head[offset:offset + len(magic)] == magic:
+            return "a video, not an image (add it with `curate frames`)"
+    if b"\0" not in head:
+        text = head.decode("utf-8", "ignore")
+        if text and sum(c.isprintable() or c.isspace() for c in text) >= 0.95 * len(text):
+            reason = describe_non_image(head)
+            return reason if not reason.startswith("unknown") else "a text file, not an image"
+    return None
 
 
 def count_files(root: Path) -> int:

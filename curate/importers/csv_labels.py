@@ -13,7 +13,8 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from .base import (ImportError_, Record, child_path, guess_subject, iter_files, rel_id)
+from .base import (ImportError_, Record, child_path, guess_subject, iter_files, not_an_image,
+                   rel_id)
 
 NAME = "csv-labels"
 KIND = "image"
@@ -79,7 +80,7 @@ def records(path: Path, image_col="image", label_col="emotion", subject_col=None
         for f in iter_files(root):
             if f.resolve() not in named and f.resolve() != path.resolve():
                 yield Record(source_id="file:" + rel_id(f, root), orig_name=f.name, path=f,
-                             subject=guess_subject(f.name))
+                             subject=guess_subject(f.name), skip=not_an_image(f))
 
 
 def count(path: Path, **options) -> int:

@@ -1,7 +1,8 @@
 """An unlabeled folder of images (MMI-style frames, Yale faces): every file, any name.
 
 Formats are sniffed from the bytes, not the extension (Yale files are GIFs named
-subject04.happy). A file that is not a decodable image is recorded as failed with the reason.
+subject04.happy). Files that are surely no image (PROVENANCE.md, a video) are skipped and
+listed; an image that does not decode is recorded as failed with the reason.
 Subject ids are read from CK+/Yale/JAFFE-style names. With --label-from-name the last
 dot-part of a name that is a known class spelling (subject04.happy, .surprised, .normal)
 becomes the label; other names (.wink, .glasses) stay unlabeled.
@@ -12,7 +13,7 @@ from pathlib import Path
 
 from corpus.taxonomy import Taxonomy
 
-from .base import Record, folder_dataset, guess_subject, iter_files, rel_id
+from .base import Record, folder_dataset, guess_subject, iter_files, not_an_image, rel_id
 
 NAME = "images"
 KIND = "image"
@@ -40,7 +41,8 @@ def records(path: Path, label_from_name: bool = False, **_):
     for f in files:
         yield Record(source_id=rel_id(f, root), orig_name=f.name, path=f,
                      subject=guess_subject(f.name),
-                     label=name_label(f.name) if label_from_name else None)
+                     label=name_label(f.name) if label_from_name else None,
+                     skip=not_an_image(f))
 
 
 def count(path: Path, **_) -> int:

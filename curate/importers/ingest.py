@@ -50,6 +50,7 @@ class ImportReport:
     already: int = 0              # rows a previous run imported
     retried_ok: int = 0
     failed: list = field(default_factory=list)        # (source_id, reason)
+    skipped: list = field(default_factory=list)       # (source_id, reason): not images at all
     conflicts: list = field(default_factory=list)
     labels: Counter = field(default_factory=Counter)
     classes_added: list = field(default_factory=list)
@@ -59,10 +60,15 @@ class ImportReport:
         lines = [f"{self.importer} {self.source} -> dataset {self.dataset!r} as {self.kind}s: "
                  f"{self.imported} imported, {self.same_bytes} already stored under another "
                  f"source (provenance added), {self.already} skipped (imported before), "
-                 f"{len(self.failed)} failed, {len(self.conflicts)} label conflicts"]
+                 f"{len(self.failed)} failed, {len(self.conflicts)} label conflicts"
+                 + (f", {len(self.skipped)} non-image files skipped" if self.skipped else "")]
         if self.labels:
             lines.append("  labels: " + ", ".join(f"{k} {v}" for k, v in sorted(
                 self.labels.items(), key=lambda kv: str(kv[0]))))
+        for sid, reason in self.skipped[:20]:
+            lines.append(f"  skipped {sid}: {reason}")
+        if len(self.skipped) > 20:
+            lines.append(f"  ... and {len(self.skipped) - 20} more non-image files skipped")
         for sid, reason in self.failed[:20]:
             lines.append(f"  failed {sid}: {reason}")
         if len(self.failed) > 20:
@@ -145,7 +151,9 @@ def run_import(corpus, importer: str, path, *, dataset: str | None = None,
             break
         with corpus.transaction():
             for rec in chunk:
-                if rec.source_id in done:
+                if rec.skip:
+                    report.skipped.append((rec.source_id, rec.skip))
+                elif rec.source_id in done:
                     report.already += 1
                 else:
                     if subject_regex is not None and rec.orig_name:

@@ -102,3 +102,29 @@ def test_web_feedback_is_counted(corpus, shared_data):
     stats = collect(corpus)
     assert stats["web_feedback"] == {"events": 3, "faces": 2, "users": 2, "unreviewed": 1}
     assert "web feedback: 3 corrections of 2 faces by 2 users, 1 waiting" in format_table(stats)
+
+
+def test_import_label_conflicts_are_counted_and_listed(shared_data, corpus, tmp_path):
+    """muxspace lists Avinash_30.jpg twice (SURPRISE, SADNESS): the import records a conflict,
+    and stats shows it in the table and the JSON, until a person labels the image."""
+    from curate.importers import run_import
+    csv_path = shared_data / "muxspace" / "legend_subset.csv"
+    rows = csv_path.read_text().splitlines()
+    small = tmp_path / "legend.csv"
+    small.write_text("\n".join([rows[0]] + [r for r in rows[1:] if "Avinash" in r]) + "\n")
+    report = run_import(corpus, "csv-labels", small, images=csv_path.parent / "images",
+                        progress=False)
+    assert len(report.conflicts) == 1
+    item = report.conflicts[0]["item_id"]
+    stats = collect(corpus)
+    lc = stats["label_conflicts"]
+    assert (lc["items"], lc["open"]) == (1, 1)
+    assert [(c["item"], sorted([c["label"], c["other_label"]]), c["current_label"])
+            for c in lc["conflicts"]] == [(item, ["sad", "surprise"], None)]
+    text = format_table(stats)
+    assert "import label conflicts: 1 items (1 still unlabeled)" in text
+    assert f"item {item}" in text and "Avinash_30.jpg" in text
+    corpus.set_label(item, "surprise", source="human", user="ann")
+    lc = collect(corpus)["label_conflicts"]
+    assert (lc["items"], lc["open"]) == (1, 0)
+    assert lc["conflicts"][0]["current_label"] == "surprise"
