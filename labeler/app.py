@@ -11,29 +11,19 @@ import time
 import traceback
 import tkinter as tk
 
-from tktooltip import ToolTip
-from tktooltip.tooltip import ToolTipStatus
-
 from . import keys
 from .info import Boxes
+from .label_view import LabelView
 from .prefetch import Prefetcher
 from .queue import ItemQueue
+from .review_view import ReviewView
 from .session import Session
+from .widgets import BG, FG, follow_width, tip
 
 TITLE = "ferkit labeler"
-BG, FG = "#202225", "#e8e8e8"
-
-
-class KeyTip(ToolTip):
-    """A tooltip raised above the main window: without a window manager it would open below."""
-
-    def _show(self) -> None:
-        try:
-            super()._show()
-            if self.status == ToolTipStatus.VISIBLE:
-                self.lift()
-        except tk.TclError:     # the window closed while the tooltip's timer was pending
-            pass
+# The size the window opens at, cut to the screen: it must work down to 1024x600.
+PREFERRED = {"label": (1100, 680), "review": (1100, 760)}
+VIEWS = {"label": LabelView, "review": ReviewView}
 
 
 def default_user() -> str:
@@ -65,24 +55,25 @@ class LabelerApp:
 
         self.root = root or tk.Tk()
         self.root.configure(bg=BG)
-        self.root.geometry("1100x500+0+0" if mode == "label" else "1100x690+0+0")
-        self.status_var = tk.StringVar()
-        bar = tk.Label(self.root, textvariable=self.status_var, anchor="w", bg="#30343a",
-                       fg=FG, font=("TkFixedFont", 10), padx=6, pady=3)
-        bar.pack(side="bottom", fill="x")      # packed first: a short window squeezes the body
+        self.root.geometry(self.initial_geometry())
+        self.root.minsize(480, 360)
+        # Grid weights: the status bar keeps its height, the view gets the rest, and each view
+        # gives its pictures what its controls leave, so no control is ever pushed out.
+        self.root.grid_rowconfigure(0, weight=1)
+        self.root.grid_columnconfigure(0, weight=1)
         self.body = tk.Frame(self.root, bg=BG)
-        self.body.pack(side="top", fill="both", expand=True)
-        self.tip(bar, "Status: position, done/remaining, faces per class, labeling rate")
+        self.body.grid(row=0, column=0, sticky="nsew")
+        self.status_var = tk.StringVar()
+        self.bar = tk.Label(self.root, textvariable=self.status_var, anchor="w", justify="left",
+                            bg="#30343a", fg=FG, font=("TkFixedFont", 10), padx=6, pady=3)
+        self.bar.grid(row=1, column=0, sticky="ew")
+        follow_width(self.bar, self.bar, margin=14)
+        tip(self.bar, "Status: position, done/remaining, faces per class, labeling rate")
         self.help = tk.Label(self.root, text=keys.help_text(mode, self.classes), justify="left",
                              bg="#fffbe6", fg="#000", font=("TkFixedFont", 11), padx=16,
                              pady=12, relief="solid", bd=1)
         self.help_visible = False
-        if mode == "label":
-            from .label_view import LabelView
-            self.view = LabelView(self, self.body)
-        else:
-            from .review_view import ReviewView
-            self.view = ReviewView(self, self.body)
+        self.view = VIEWS[mode](self, self.body)
         self.root.bind("<question>", lambda e: self.toggle_help())
         self.root.bind("<Escape>", lambda e: self.toggle_help(False))
         self.root.protocol("WM_DELETE_WINDOW", self.close)
@@ -90,19 +81,13 @@ class LabelerApp:
         self.view.show()
         self.root.focus_force()
 
+    def initial_geometry(self) -> str:
+        w, h = PREFERRED[self.mode]
+        w = min(w, self.root.winfo_screenwidth())
+        h = min(h, self.root.winfo_screenheight())
+        return f"{w}x{h}+0+0"
+
     # ------------------------------------------------------------------ helpers
-    def tip(self, widget, text: str) -> None:
-        # master= keeps the tooltip in this app's Tk, not whichever Tk was created first.
-        KeyTip(widget, msg=text, delay=0.4, bg="#fffbe6", fg="#000",
-               parent_kwargs={"master": widget, "bg": "black", "padx": 1, "pady": 1})
-
-    def button(self, parent, text: str, key: str, what: str, command) -> tk.Button:
-        b = tk.Button(parent, text=text, command=command, bg="#3a3f47", fg=FG,
-                      activebackground="#50565f", activeforeground=FG, highlightthickness=0,
-                      padx=6, pady=2, takefocus=0)
-        self.tip(b, f"{what}  [key: {key}]")
-        return b
-
     def toggle_help(self, show: bool | None = None) -> None:
         show = (not self.help_visible) if show is None else show
         if show:

@@ -4,62 +4,78 @@ from __future__ import annotations
 import json
 import tkinter as tk
 
-from PIL import ImageTk
-
 from . import keys
-from .app import BG, FG
 from .info import top_predictions
 from .prefetch import Task, placeholder
+from .widgets import BG, FG, FlowRow, ImageSlot, button, follow_width, tip
 
-FACE_SIZE = (360, 360)
+FACE_SIZE = (360, 360)            # until the window is laid out; then as large as fits
 SOURCE_SIZE = (300, 240)
 PREFETCH_AHEAD = 12
 
 
 class LabelView:
+    """Face (left, square) and source picture (right) share what the controls leave.
+
+    Grid rows below the pictures keep their height (weight 0): the class buttons, the action
+    buttons; the picture row (weight 1) shrinks first when the window is small or the face's
+    description wraps to many lines.
+    """
+
     def __init__(self, app, parent):
         self.app = app
-        self.photos = {}                  # keep PhotoImages alive while shown
+        parent.grid_columnconfigure(0, weight=1)
+        parent.grid_rowconfigure(0, weight=1)
         top = tk.Frame(parent, bg=BG)
-        top.pack(side="top", fill="both", expand=True, padx=10, pady=8)
-        self.face = tk.Label(top, bg="#000", width=FACE_SIZE[0], height=FACE_SIZE[1])
-        self.face.pack(side="left", anchor="n")
-        app.tip(self.face, "The face to label: keys 1..9 label it, x rejects, space keeps")
+        top.grid(row=0, column=0, sticky="nsew", padx=10, pady=(8, 4))
+        top.grid_rowconfigure(0, weight=1)
+        top.grid_columnconfigure(0, weight=1, uniform="halves")
+        top.grid_columnconfigure(1, weight=1, uniform="halves")
+        self.face_slot = ImageSlot(top, aspect=1.0, default=FACE_SIZE, on_resize=self.show,
+                                   minimum=120)
+        self.face_slot.grid(row=0, column=0, sticky="nsew")
+        self.face = self.face_slot.label
+        tip(self.face, "The face to label: keys 1..9 label it, x rejects, space keeps")
         side = tk.Frame(top, bg=BG)
-        side.pack(side="left", fill="both", expand=True, padx=(12, 0))
-        self.source = tk.Label(side, bg="#000", width=SOURCE_SIZE[0], height=SOURCE_SIZE[1])
-        self.source.pack(side="top", anchor="nw")
-        app.tip(self.source, "Source image, face box in green (none for imported crops)")
+        side.grid(row=0, column=1, sticky="nsew", padx=(12, 0))
+        side.grid_columnconfigure(0, weight=1)
+        side.grid_rowconfigure(0, weight=1)
+        self.source_slot = ImageSlot(side, aspect=SOURCE_SIZE[0] / SOURCE_SIZE[1],
+                                     default=SOURCE_SIZE, on_resize=self.show, minimum=80)
+        self.source_slot.grid(row=0, column=0, sticky="nsew")
+        self.source = self.source_slot.label
+        tip(self.source, "Source image, face box in green (none for imported crops)")
         self.info = tk.Label(side, bg=BG, fg=FG, justify="left", anchor="nw",
-                             font=("TkDefaultFont", 12), wraplength=560)
-        self.info.pack(side="top", fill="x", pady=(8, 0))
+                             font=("TkDefaultFont", 12), wraplength=480)
+        self.info.grid(row=1, column=0, sticky="ew", pady=(8, 0))
+        follow_width(self.info, side)
         self.preds = tk.Label(side, bg=BG, fg="#9fd3ff", justify="left", anchor="nw",
                               font=("TkFixedFont", 11))
-        self.preds.pack(side="top", fill="x", pady=(6, 0))
-        app.tip(self.preds, "A model's top-3 classes (from `train score`), if scored")
+        self.preds.grid(row=2, column=0, sticky="ew", pady=(6, 0))
+        tip(self.preds, "A model's top-3 classes (from `train score`), if scored")
         self._buttons(parent)
         self._bind()
 
     def _buttons(self, parent) -> None:
         app = self.app
-        row1 = tk.Frame(parent, bg=BG)
-        row1.pack(side="top", fill="x", padx=10, pady=(0, 4))
+        row1 = FlowRow(parent)
+        row1.grid(row=1, column=0, sticky="ew", padx=8)
         for i, cls in enumerate(app.classes):
             key = keys.class_key(i)
             if key is None:
                 break
-            app.button(row1, f"{key} {cls}", key, f"label {cls} and go on",
-                       lambda c=cls: self.do_label(c)).pack(side="left", padx=2)
-        row2 = tk.Frame(parent, bg=BG)
-        row2.pack(side="top", fill="x", padx=10, pady=(0, 6))
+            row1.add(button(row1, f"{key} {cls}", key, f"label {cls} and go on",
+                            lambda c=cls: self.do_label(c)))
+        row2 = FlowRow(parent)
+        row2.grid(row=2, column=0, sticky="ew", padx=8, pady=(0, 6))
         for text, action, command in (("x reject", "reject", self.do_reject),
                                       ("space keep", "keep", self.do_keep),
                                       ("< prev", "prev", lambda: self.move(-1)),
                                       ("next >", "next", lambda: self.move(1)),
                                       ("undo", "undo", self.do_undo),
                                       ("? keys", "help", app.toggle_help)):
-            app.button(row2, text, keys.key_name(action, "label"), keys.DESCRIPTIONS[action],
-                       command).pack(side="left", padx=2)
+            row2.add(button(row2, text, keys.key_name(action, "label"),
+                            keys.DESCRIPTIONS[action], command))
 
     def _bind(self) -> None:
         root = self.app.root
@@ -107,21 +123,18 @@ class LabelView:
     def tasks(self, item_id: int) -> tuple[Task, Task | None]:
         q, corpus = self.app.queue, self.app.corpus
         row = q.row(item_id)
-        face = Task(str(corpus.root / row["path"]), FACE_SIZE, "L") if row["path"] else None
+        face = (Task(str(corpus.root / row["path"]), self.face_slot.size, "L")
+                if row["path"] else None)
         src = None
         if row["parent_id"] is not None:
             parent = q.rows([row["parent_id"]]).get(row["parent_id"])
             if parent and parent["path"]:
-                src = Task(str(corpus.root / parent["path"]), SOURCE_SIZE, "RGB",
+                src = Task(str(corpus.root / parent["path"]), self.source_slot.size, "RGB",
                            self.app.boxes.box(row))
         return face, src
 
-    def _paint(self, widget, slot: str, task: Task | None, size, text: str) -> None:
-        img = self.app.prefetcher.get(task) if task else placeholder(size, text)
-        if slot not in self.photos:
-            self.photos[slot] = ImageTk.PhotoImage("RGB", size, master=self.app.root)
-            widget.configure(image=self.photos[slot], text="", width=size[0], height=size[1])
-        self.photos[slot].paste(img)        # same size always: no re-layout
+    def _paint(self, slot: ImageSlot, task: Task | None, text: str) -> None:
+        slot.show(self.app.prefetcher.get(task) if task else placeholder(slot.size, text))
 
     def _set(self, widget, text: str) -> None:
         if widget.cget("text") != text:
@@ -131,15 +144,16 @@ class LabelView:
         app, q = self.app, self.app.queue
         item_id = q.current_id
         if item_id is None:
-            self.photos.clear()
-            self.face.configure(image="", text=f"Nothing to label\n({app.filters})", fg=FG,
-                                width=40, height=10)
+            self.face_slot.text(f"Nothing to label\n({app.filters})")
+            self.source_slot.text("")
+            for label in (self.info, self.preds):
+                self._set(label, "")
             app.refresh_status("0/0")
             return
         row = q.row(item_id)
         face, src = self.tasks(item_id)
-        self._paint(self.face, "face", face, FACE_SIZE, "no stored bytes")
-        self._paint(self.source, "source", src, SOURCE_SIZE, "no source image (imported crop)")
+        self._paint(self.face_slot, face, "no stored bytes")
+        self._paint(self.source_slot, src, "no source image (imported crop)")
         self._set(self.info, self._describe(row))
         model, top = top_predictions(app.corpus.db, item_id)
         self._set(self.preds, (f"model {model}:\n" + "\n".join(

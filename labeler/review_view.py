@@ -10,12 +10,12 @@ import tkinter as tk
 from PIL import Image, ImageDraw, ImageTk
 
 from . import keys
-from .app import BG, FG
 from .prefetch import Task, placeholder
+from .widgets import BG, FG, FlowRow, Room, button, follow_width, tip
 
-CELL = (118, 118)
+CELL = (118, 118)                 # until the window is laid out; then as large as fits
+CELL_PAD = (3, 2)
 PAGE = keys.GRID_COLS * keys.GRID_ROWS_N
-BLANK = Image.new("RGB", CELL, (32, 34, 37))
 
 
 def rejected_look(img: Image.Image) -> Image.Image:
@@ -27,39 +27,65 @@ def rejected_look(img: Image.Image) -> Image.Image:
     return img
 
 
+def cell_size(width: int, height: int, caption: int) -> tuple[int, int]:
+    """The largest square cell for which the 6 x 4 grid and its captions fit the room."""
+    w = width // keys.GRID_COLS - 2 * CELL_PAD[0]
+    h = height // keys.GRID_ROWS_N - 2 * CELL_PAD[1] - caption
+    side = max(32, min(w, h))
+    return side, side
+
+
 class ReviewView:
+    """The grid's room (weight 1) gets what the heading, the buttons and the status bar
+    leave; the cells are sized to fill it."""
+
     def __init__(self, app, parent):
         self.app = app
         self.page = app.queue.pos // PAGE
+        self.cell = CELL
         self.photos: list = [None] * PAGE
         self.page_ids: list[int] = []
-        grid = tk.Frame(parent, bg=BG)
-        grid.pack(side="top", padx=10, pady=8)
+        parent.grid_columnconfigure(0, weight=1)
+        parent.grid_rowconfigure(0, weight=1)
+        room = Room(parent, self._room_changed)
+        room.grid(row=0, column=0, sticky="nsew", padx=10, pady=(8, 0))
+        grid = tk.Frame(room, bg=BG)
+        grid.place(relx=0.5, rely=0.0, anchor="n")
         self.cells, self.captions = [], []
         for n in range(PAGE):
             r, c = divmod(n, keys.GRID_COLS)
-            frame = tk.Frame(grid, bg=BG, padx=3, pady=2)
+            frame = tk.Frame(grid, bg=BG, padx=CELL_PAD[0], pady=CELL_PAD[1])
             frame.grid(row=r, column=c)
             cell = tk.Label(frame, bg="#000", width=CELL[0], height=CELL[1], bd=0)
             cell.pack()
             cap = tk.Label(frame, bg=BG, fg=FG, font=("TkFixedFont", 9))
             cap.pack(fill="x")
             cell.bind("<Button-1>", lambda e, n=n: self.toggle(n))
-            app.tip(cell, f"click or key {keys.GRID_KEYS[n]}: toggle reject")
+            tip(cell, f"click or key {keys.GRID_KEYS[n]}: toggle reject")
             self.cells.append(cell)
             self.captions.append(cap)
         self.heading = tk.Label(parent, bg=BG, fg=FG, font=("TkDefaultFont", 11))
-        self.heading.pack(side="top")
-        bar = tk.Frame(parent, bg=BG)
-        bar.pack(side="top", pady=4)
+        self.heading.grid(row=1, column=0, sticky="ew", pady=(2, 0))
+        follow_width(self.heading, parent, margin=20)
+        bar = FlowRow(parent, gap=3)
+        bar.grid(row=2, column=0, pady=4)
         for text, action, command in (("Return accept page", "accept", self.accept),
                                       ("< page", "prev", lambda: self.turn(-1)),
                                       ("page >", "next", lambda: self.turn(1)),
                                       ("undo", "undo", self.do_undo),
                                       ("? keys", "help", app.toggle_help)):
-            app.button(bar, text, keys.key_name(action, "review"), keys.DESCRIPTIONS[action],
-                       command).pack(side="left", padx=3)
+            bar.add(button(bar, text, keys.key_name(action, "review"),
+                           keys.DESCRIPTIONS[action], command))
         self._bind()
+
+    def _room_changed(self, width: int, height: int) -> None:
+        size = cell_size(width, height, self.captions[0].winfo_reqheight())
+        if size != self.cell:
+            self.cell = size
+            for cell in self.cells:           # let go of the old images before they go
+                cell.configure(image="", width=size[0], height=size[1])
+            self.photos = [None] * PAGE       # new PhotoImages at the new size
+            self.show()
 
     def _bind(self) -> None:
         root = self.app.root
@@ -113,17 +139,17 @@ class ReviewView:
     def task(self, row) -> Task | None:
         if not row or not row["path"]:
             return None
-        return Task(str(self.app.corpus.root / row["path"]), CELL, "L")
+        return Task(str(self.app.corpus.root / row["path"]), self.cell, "L")
 
     def draw_cell(self, n: int) -> None:
         if n >= len(self.page_ids):
-            self._paint(n, BLANK)
+            self._paint(n, Image.new("RGB", self.cell, (32, 34, 37)))
             self._caption(n, "", FG)
             return
         item_id = self.page_ids[n]
         row = self.app.queue.row(item_id)
         task = self.task(row)
-        img = self.app.prefetcher.get(task) if task else placeholder(CELL, "no bytes")
+        img = self.app.prefetcher.get(task) if task else placeholder(self.cell, "no bytes")
         rejected = row["status"] == "rejected"
         if rejected:
             img = rejected_look(img)
@@ -136,7 +162,7 @@ class ReviewView:
         # One PhotoImage per cell, repainted in place: configuring 24 new images per page
         # re-lays out the grid and was most of a page turn's time.
         if self.photos[n] is None:
-            self.photos[n] = ImageTk.PhotoImage("RGB", CELL, master=self.app.root)
+            self.photos[n] = ImageTk.PhotoImage("RGB", self.cell, master=self.app.root)
             self.cells[n].configure(image=self.photos[n])
         self.photos[n].paste(img)
 

@@ -22,13 +22,12 @@ FACES_DDL = """CREATE TABLE IF NOT EXISTS faces (
     right INTEGER, bottom INTEGER, score REAL)"""
 
 
-@pytest.fixture(scope="session")
-def xvfb():
-    """A private X server on a free display; DISPLAY points at it for the session."""
+def start_xvfb(screen: str = "1280x800x24"):
+    """(process, ":N"): a private X server on a free display (Xvfb picks it, -displayfd)."""
     if shutil.which("Xvfb") is None:
         pytest.skip("Xvfb is not installed (apt-get install xvfb)")
     read, write = os.pipe()
-    proc = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x800x24",
+    proc = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", screen,
                              "-nolisten", "tcp"], pass_fds=(write,),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     os.close(write)
@@ -42,15 +41,35 @@ def xvfb():
     if not number.strip():
         proc.kill()
         pytest.fail("Xvfb did not report a display number")
-    old = os.environ.get("DISPLAY")
-    os.environ["DISPLAY"] = f":{number.decode().strip()}"
-    yield os.environ["DISPLAY"]
+    return proc, f":{number.decode().strip()}"
+
+
+def stop_xvfb(proc) -> None:
     proc.terminate()
     proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def xvfb():
+    """A private X server on a free display; DISPLAY points at it for the session."""
+    proc, display = start_xvfb()
+    old = os.environ.get("DISPLAY")
+    os.environ["DISPLAY"] = display
+    yield display
+    stop_xvfb(proc)
     if old is None:
         os.environ.pop("DISPLAY", None)
     else:
         os.environ["DISPLAY"] = old
+
+
+@pytest.fixture(scope="session")
+def small_screen():
+    """A second X server the size of a small laptop screen (1024x600), for layout tests.
+    DISPLAY is left alone: windows are opened on it with Tk(screenName=...)."""
+    proc, display = start_xvfb("1024x600x24")
+    yield display
+    stop_xvfb(proc)
 
 
 def face_png(img: Image.Image, size: int = 100) -> bytes:

@@ -1,8 +1,15 @@
+import json
+import os
+import shutil
+import subprocess
+import time
 import tkinter as tk
 
 import pytest
+from PIL import Image
 
-from labeler.app import KeyTip, LabelerApp
+from labeler.app import LabelerApp
+from labeler.widgets import BUTTON_BG, KeyTip
 
 
 def widgets(w):
@@ -34,7 +41,8 @@ def test_tooltip_opens_above_the_window_on_hover(make_app):
     app = make_app()
     button = next(w for w in widgets(app.root) if isinstance(w, tk.Button))
     tip = next(t for t in tooltips(app) if t.widget is button)
-    button.event_generate("<Enter>", x=2, y=2)
+    button.event_generate("<Enter>", x=2, y=2)     # what a hover sends: enter, then motion
+    button.event_generate("<Motion>", x=3, y=2)
     app.root.update()
     app.root.after(600)                         # past the 0.4 s delay
     app.root.update()
@@ -84,3 +92,153 @@ def test_a_failed_write_is_reported_and_not_acknowledged(make_app, face_corpus):
     app.root.event_generate("<Key-4>")          # the next try goes through
     app.root.update()
     assert app.corpus.item(first)["label_by"] == "tester"
+
+
+# ---------------------------------------------------------------- layout on a small screen
+LONG_QUERY = ("portrait of a happy smiling person laughing outdoors in bright sunlight, stock "
+              "photo, high resolution, free to use, 4k wallpaper download, page 3 of results")
+
+
+def settle(app, seconds: float = 0.0) -> None:
+    """Let Tk lay out and draw, and run its timers (tooltips) for `seconds`."""
+    end = time.monotonic() + seconds
+    while True:
+        app.root.update()
+        if time.monotonic() >= end:
+            return
+        time.sleep(0.02)
+
+
+def root_on(display: str) -> tk.Tk:
+    keep = os.environ["DISPLAY"]
+    root = tk.Tk(screenName=display)
+    os.environ["DISPLAY"] = keep        # Tk wrote its screen into the process' environment
+    return root
+
+
+def move_pointer(display: str, x: int, y: int) -> None:
+    subprocess.run(["xdotool", "mousemove", str(x), str(y)], check=True, timeout=10,
+                   env={**os.environ, "DISPLAY": display})
+
+
+def visible_area(app):
+    """The part of the window that is on the screen: (x0, y0, x1, y1) in screen pixels."""
+    r = app.root
+    x, y = r.winfo_rootx(), r.winfo_rooty()
+    return (max(0, x), max(0, y), min(r.winfo_screenwidth(), x + r.winfo_width()),
+            min(r.winfo_screenheight(), y + r.winfo_height()))
+
+
+def rect(w):
+    x, y = w.winfo_rootx(), w.winfo_rooty()
+    return x, y, x + w.winfo_width(), y + w.winfo_height()
+
+
+def assert_shown(w, area, what):
+    x0, y0, x1, y1 = rect(w)
+    assert w.winfo_viewable(), f"{what} is not mapped"
+    assert w.winfo_width() > 1 and w.winfo_height() > 1, f"{what} has no room"
+    assert (area[0] <= x0 and area[1] <= y0 and x1 <= area[2] and y1 <= area[3]), \
+        f"{what} at {(x0, y0, x1, y1)} is not inside the visible window {area}"
+
+
+def status_bar(app):
+    return next(w for w in widgets(app.root) if isinstance(w, tk.Label)
+                and str(w.cget("textvariable")) == str(app.status_var))
+
+
+def image_width(label) -> int:
+    name = str(label.cget("image"))
+    return int(label.tk.call("image", "width", name)) if name else 0
+
+
+def long_source_line(corpus_path):
+    """The first face gets a scraped query long enough to wrap, and a model's top-3."""
+    from corpus import Corpus
+    c = Corpus(corpus_path, create=False)
+    first = c.db.execute("SELECT MIN(id) FROM items WHERE kind='face'").fetchone()[0]
+    probs = [0.02, 0.01, 0.02, 0.81, 0.04, 0.02, 0.08]
+    with c.transaction():
+        c.db.execute("UPDATE provenance SET engine='google', query=? WHERE item_id=?",
+                     (LONG_QUERY, first))
+        c.db.execute("INSERT INTO predictions VALUES (?, 'cnn-demo', ?, ?, '2026-01-01')",
+                     (first, json.dumps(list(c.taxonomy.classes)), json.dumps(probs)))
+    c.close()
+
+
+@pytest.mark.skipif(shutil.which("xdotool") is None or shutil.which("import") is None,
+                    reason="needs xdotool and ImageMagick's import")
+@pytest.mark.parametrize("mode", ["label", "review"])
+def test_every_control_shows_at_1024x600_and_no_tooltip_opens_unasked(
+        make_app, small_screen, face_corpus, artifacts, mode):
+    long_source_line(face_corpus)
+    app = make_app(mode=mode, root=root_on(small_screen))
+    settle(app)
+    assert (app.root.winfo_screenwidth(), app.root.winfo_screenheight()) == (1024, 600)
+    if mode == "label":
+        assert LONG_QUERY[-20:] in app.view.info.cget("text")
+    # The window appears again under a resting pointer (as it opens under one): a tooltip
+    # must wait for the pointer to move.
+    under = app.view.face if mode == "label" else app.view.cells[8]
+    pointer = (under.winfo_rootx() + 20, under.winfo_rooty() + 20)
+    app.root.withdraw()
+    settle(app)
+    move_pointer(small_screen, *pointer)
+    app.root.deiconify()
+    settle(app, 0.9)                             # past the tooltips' 0.4 s delay
+    assert app.root.winfo_containing(*pointer) is under
+    assert any(t.widget is under for t in tooltips(app))
+    assert not [t.msg_var.get() for t in tooltips(app) if t.winfo_viewable()]
+
+    area = visible_area(app)
+    buttons = [w for w in widgets(app.root) if isinstance(w, tk.Button)]
+    assert len(buttons) == (13 if mode == "label" else 5)
+    for b in buttons:
+        assert_shown(b, area, f"button {b.cget('text')!r}")
+    bar = status_bar(app)
+    assert_shown(bar, area, "status bar")
+    assert bar.winfo_reqheight() <= bar.winfo_height(), "status bar text cut off"
+    if mode == "label":
+        assert_shown(app.view.info, area, "face info")
+        assert app.view.info.winfo_reqheight() <= app.view.info.winfo_height()
+        assert image_width(app.view.face) >= 200, "the face is drawn too small to judge"
+    else:
+        for n, cell in enumerate(app.view.cells):
+            assert_shown(cell, area, f"cell {n}")
+        assert image_width(app.view.cells[0]) >= 64
+
+    shot = artifacts / f"labeler-1024x600-{mode}.png"
+    subprocess.run(["import", "-display", small_screen, "-window", "root", str(shot)],
+                   check=True, timeout=30)
+    # What the screen shows at every button is that button (its face colour), not something
+    # drawn over it.
+    pixels = Image.open(shot).convert("RGB")
+    for b in buttons:
+        colours = pixels.crop(rect(b)).getcolors(1 << 16)
+        assert max(colours)[1] == BUTTON_BG, f"button {b.cget('text')!r} is covered"
+
+    # A real hover still opens a tooltip.
+    b = buttons[0]
+    move_pointer(small_screen, b.winfo_rootx() + 5, b.winfo_rooty() + 5)
+    settle(app, 0.7)
+    tip = next(t for t in tooltips(app) if t.widget is b)
+    assert tip.winfo_viewable() and "[key: " in tip.msg_var.get()
+
+
+@pytest.mark.parametrize("mode", ["label", "review"])
+def test_the_pictures_grow_and_shrink_with_the_window(make_app, mode):
+    app = make_app(mode=mode)
+    picture = app.view.face if mode == "label" else app.view.cells[0]
+    sizes = {}
+    # 560x420: narrower than the button rows, which wrap instead of running off the side.
+    for geometry in ("1024x600", "1280x800", "560x420"):
+        app.root.geometry(geometry)
+        settle(app, 0.3)
+        assert "%dx%d" % (app.root.winfo_width(), app.root.winfo_height()) == geometry
+        sizes[geometry] = image_width(picture)
+        area = visible_area(app)
+        for b in (w for w in widgets(app.root) if isinstance(w, tk.Button)):
+            assert_shown(b, area, f"button {b.cget('text')!r} at {geometry}")
+        assert_shown(status_bar(app), area, f"status bar at {geometry}")
+    assert sizes["560x420"] + 40 <= sizes["1024x600"] and \
+        sizes["1024x600"] + 40 <= sizes["1280x800"], sizes

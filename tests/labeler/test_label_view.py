@@ -74,8 +74,10 @@ def test_face_source_box_and_top3_predictions_are_shown(make_app):
     assert src.box == (85, 45, 150, 150)
     img = np.asarray(app.prefetcher.get(src))
     assert ((img[..., 1] > 200) & (img[..., 0] < 80)).sum() > 100
-    assert isinstance(app.view.photos["face"], ImageTk.PhotoImage)
-    assert app.view.photos["face"].width() == 360
+    photo = app.view.face_slot.photo              # the face drawn at the size its room allows
+    assert isinstance(photo, ImageTk.PhotoImage)
+    assert (photo.width(), photo.height()) == app.view.face_slot.size == face.size
+    assert photo.width() >= 200
 
 
 def test_imported_crop_has_no_source_and_no_crash(make_app):
