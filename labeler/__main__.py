@@ -68,6 +68,10 @@ def main(argv=None) -> int:
         return 2
     q = app.queue
     print(f"READY {len(q)} faces, {q.done} reviewed, starting at {q.pos + 1}", flush=True)
+    if not len(q):
+        from .summary import empty_queue_hint
+        print(f"labeler: nothing to label. {empty_queue_hint(corpus, args.corpus, python())}",
+              file=sys.stderr, flush=True)
     try:
         return app.run()
     except KeyboardInterrupt:
@@ -76,14 +80,22 @@ def main(argv=None) -> int:
         corpus.close()
 
 
+def python() -> str:
+    """This interpreter as the user would type it (.venv/bin/python from the repository)."""
+    py = os.path.relpath(sys.executable)
+    return sys.executable if py.startswith("..") else py
+
+
 def print_summary(corpus, path: str) -> int:
-    from .summary import busiest_label, format_summary, summarize
+    from .summary import busiest_label, empty_queue_hint, format_summary, summarize
     s = summarize(corpus)
+    py = python()
+    hint = empty_queue_hint(corpus, path, py) if not s["faces"] else None
     corpus.close()
     print(format_summary(s))
+    if hint:
+        print(hint)
     label = busiest_label(s)
-    py = os.path.relpath(sys.executable)
-    py = sys.executable if py.startswith("..") else py
     if label:
         print(f"clean the biggest class first:\n  {py} -m labeler {path} --mode review "
               f"--label {label}")

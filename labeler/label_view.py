@@ -7,6 +7,7 @@ import tkinter as tk
 from . import keys
 from .info import top_predictions
 from .prefetch import Task, placeholder
+from .summary import empty_queue_hint
 from .widgets import BG, FG, FlowRow, ImageSlot, button, follow_width, tip
 
 FACE_SIZE = (360, 360)            # until the window is laid out; then as large as fits
@@ -144,7 +145,8 @@ class LabelView:
         app, q = self.app, self.app.queue
         item_id = q.current_id
         if item_id is None:
-            self.face_slot.text(f"Nothing to label\n({app.filters})")
+            self.face_slot.text(f"Nothing to label ({app.filters}).\n\n"
+                                + empty_queue_hint(app.corpus))
             self.source_slot.text("")
             for label in (self.info, self.preds):
                 self._set(label, "")

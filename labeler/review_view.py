@@ -11,6 +11,7 @@ from PIL import Image, ImageDraw, ImageTk
 
 from . import keys
 from .prefetch import Task, placeholder
+from .summary import empty_queue_hint
 from .widgets import BG, FG, FlowRow, Room, button, follow_width, tip
 
 CELL = (118, 118)                 # until the window is laid out; then as large as fits
@@ -180,8 +181,9 @@ class ReviewView:
         for n in range(PAGE):
             self.draw_cell(n)
         self.heading.configure(
-            text=f"page {self.page + 1}/{self.pages}   ({self.app.filters})   "
-                 f"* = reviewed" if self.page_ids else f"Nothing to review ({self.app.filters})")
+            text=f"page {self.page + 1}/{self.pages}   ({self.app.filters})   * = reviewed"
+            if self.page_ids else f"Nothing to review ({self.app.filters}). "
+                                  + empty_queue_hint(self.app.corpus))
         self.status()
         self.app.root.after_idle(self.prefetch)
 

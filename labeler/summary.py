@@ -1,6 +1,9 @@
 """What there is to label in a corpus, without opening a window (demo step, --summary)."""
 from __future__ import annotations
 
+import os
+import sqlite3
+
 
 def summarize(corpus) -> dict:
     db = corpus.db
@@ -39,3 +42,40 @@ def format_summary(summary: dict) -> str:
     if summary["labelers"]:
         lines.append("labeled by: " + ", ".join(summary["labelers"]))
     return "\n".join(lines)
+
+
+def shown_path(root) -> str:
+    """The corpus path as the user would type it: relative when under the working folder."""
+    rel = os.path.relpath(root)
+    return str(root) if rel.startswith("..") else rel
+
+
+def empty_queue_hint(corpus, path: str | None = None, python: str = "python") -> str:
+    """Why there is nothing to label, and the command that makes something to label.
+
+    A corpus straight from the scraper or `curate import images` holds images, not faces:
+    the labeler shows faces only, so it names the extraction step instead of just "nothing".
+    """
+    db, path = corpus.db, path or shown_path(corpus.root)
+    one = lambda sql: db.execute(sql).fetchone()[0]   # noqa: E731
+    faces = one("SELECT COUNT(*) FROM items WHERE kind='face' AND status IN ('ok','rejected')")
+    images = one("SELECT COUNT(*) FROM items WHERE kind IN ('image','frame') AND status='ok'")
+    extract = f"{python} -m curate extract {path}"
+    if faces == 0 and images:
+        return (f"This corpus has {images} images but no faces yet. Cut the faces out of "
+                f"them first:\n  {extract}\nthen open the labeler again.")
+    if faces == 0:
+        return (f"This corpus has no images or faces yet: add images with `{python} -m "
+                f"scraper` or `{python} -m curate import`, then run\n  {extract}")
+    # Images with no face cut from them and no extraction record were never searched.
+    unsearched = ("SELECT COUNT(*) FROM items i WHERE kind IN ('image','frame') AND status='ok'"
+                  " AND NOT EXISTS (SELECT 1 FROM items f WHERE f.parent_id = i.id)")
+    try:
+        pending = one(unsearched + " AND id NOT IN (SELECT image_id FROM extractions)")
+    except sqlite3.OperationalError:        # no extractions table: never extracted here
+        pending = one(unsearched)
+    hint = (f"None of its {faces} faces matches these filters; --status all shows reviewed "
+            f"faces too.")
+    if pending:
+        hint += f"\n{pending} images are not yet searched for faces:\n  {extract}"
+    return hint

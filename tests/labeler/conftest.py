@@ -180,3 +180,16 @@ def press(app, event: str, times: int = 1):
     for _ in range(times):
         app.root.event_generate(event)
         app.root.update()
+
+
+@pytest.fixture
+def images_corpus(tmp_path, shared_data):
+    """A corpus as the scraper leaves it: three real pictures, no faces cut out yet."""
+    from corpus import Corpus
+    c = Corpus(tmp_path / "scraped")
+    for cond in ("happy", "sad", "surprised"):
+        raw = (shared_data / "yalefaces" / "images" / f"subject01.{cond}").read_bytes()
+        c.add_bytes(raw, fmt="GIF", kind="image", width=320, height=243, label=yale_label(cond),
+                    label_source="query", provenance={"engine": "sandbox", "query": cond})
+    c.close()
+    return tmp_path / "scraped"

@@ -113,6 +113,16 @@ def test_help_overlay_toggles(make_app):
     assert not app.help_visible
 
 
+def test_no_faces_yet_names_curate_extract(make_app, images_corpus):
+    app = make_app(images_corpus)
+    assert len(app.queue) == 0
+    text = app.view.face.cget("text")
+    assert "Nothing to label" in text and "3 images but no faces" in text
+    assert "-m curate extract" in text and str(images_corpus.name) in text
+    review = make_app(images_corpus, mode="review")
+    assert "-m curate extract" in review.view.heading.cget("text")
+
+
 def test_empty_queue_says_so(make_app):
     app = make_app(status="rejected")
     assert len(app.queue) == 0

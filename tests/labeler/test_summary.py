@@ -2,7 +2,7 @@ import subprocess
 import sys
 
 from corpus import Corpus
-from labeler.summary import busiest_label, format_summary, summarize
+from labeler.summary import busiest_label, empty_queue_hint, format_summary, summarize
 from tests.labeler.conftest import ROOT_DIR
 
 
@@ -42,3 +42,21 @@ def test_demo_step_prints_the_command_and_fails_loudly_without_a_corpus(face_cor
                              text=True, timeout=60,
                              env={**env, "DEMO_CORPUS": str(tmp_path / "none")})
     assert missing.returncode != 0 and "no corpus" in missing.stderr
+
+
+def test_images_without_faces_name_the_extraction_step(images_corpus, face_corpus):
+    c = Corpus(images_corpus, create=False)
+    hint = empty_queue_hint(c, "datasets/scraped")
+    assert "3 images but no faces" in hint and "-m curate extract datasets/scraped" in hint
+    c.close()
+    c = Corpus(face_corpus, create=False)            # faces, all reviewed: no extract hint
+    for r in list(c.items(kind="face")):
+        c.mark_reviewed(r["id"])
+    assert "curate extract" not in empty_queue_hint(c)
+    assert "--status all" in empty_queue_hint(c)
+    c.close()
+    out = subprocess.run([sys.executable, "-m", "labeler", str(images_corpus), "--summary"],
+                         cwd=ROOT_DIR, capture_output=True, text=True, timeout=60,
+                         env={"PATH": "/usr/bin:/bin"})
+    assert out.returncode == 0, out.stderr
+    assert "0 faces" in out.stdout and f"-m curate extract {images_corpus}" in out.stdout
