@@ -2,19 +2,33 @@
 
 Each command module has a docstring (its --help text), `add_arguments(parser)` and
 `main(args) -> int`. Modules are imported only when their command runs, so `--help` stays fast
-and a heavy dependency (TensorFlow) is loaded only by the commands that use it.
+and a heavy dependency (TensorFlow) is loaded only by the commands that use it. A package's
+options shared by all its commands come from a `common` module with `add_arguments(parser)`
+and `apply(args)` (run after parsing, before the command; train's --verbose).
+
+Machine-readable output follows one convention everywhere: `--json` prints JSON lines, one
+object per line (per result, or one line for a one-document report), via `print_json`.
 """
 from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import sys
 
 from .catalog import CorpusError
 
 
-def run(prog: str, description: str, commands: dict[str, tuple[str, str]], argv=None) -> int:
-    """commands: {name: (module path, one-line help)}."""
+def print_json(obj, file=None) -> None:
+    """One JSON object on one line, flushed: a reader can act on each line as it comes."""
+    out = file or sys.stdout
+    out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    out.flush()
+
+
+def run(prog: str, description: str, commands: dict[str, tuple[str, str]], argv=None,
+        common=None) -> int:
+    """commands: {name: (module path, one-line help)}; common: see the module docstring."""
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(prog=prog, description=description)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -28,8 +42,12 @@ def run(prog: str, description: str, commands: dict[str, tuple[str, str]], argv=
     cmd = argparse.ArgumentParser(prog=f"{prog} {name}", description=module.__doc__,
                                   formatter_class=argparse.RawDescriptionHelpFormatter)
     module.add_arguments(cmd)
+    if common is not None:
+        common.add_arguments(cmd)
     args = cmd.parse_args(argv[1:])
     try:
+        if common is not None:
+            common.apply(args)
         return int(module.main(args) or 0)
     except CorpusError as exc:      # e.g. not a corpus: the message says what to do
         print(f"{prog.removeprefix('python -m ')} {name}: {exc}", file=sys.stderr)

@@ -2,6 +2,8 @@ import sys
 
 from corpus.cli import run
 
+from . import quiet
+
 COMMANDS = {
     "fit": ("train.cmd_fit", "train an RMSProp CNN on the corpus's train split"),
     "evaluate": ("train.cmd_evaluate", "accuracy, macro-F1, confusion matrix on a corpus or folders"),
@@ -10,4 +12,5 @@ COMMANDS = {
 }
 
 if __name__ == "__main__":
-    sys.exit(run("python -m train", "Train and apply expression models.", COMMANDS))
+    sys.exit(run("python -m train", "Train and apply expression models.", COMMANDS,
+                 common=quiet))

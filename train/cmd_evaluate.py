@@ -8,10 +8,10 @@ example:
   python -m train evaluate runs/fer48 datasets/fer --split test --json
   python -m train evaluate runs/fer48 ../shared/data/fer2013_images/test --json
 """
-import json
 import sys
 
 from corpus import CorpusError
+from corpus.cli import print_json
 
 from .card import CardError
 from .data import DataError
@@ -24,8 +24,10 @@ def add_arguments(p):
                                                    "(default test; ignored for folders)")
     p.add_argument("--sources", nargs="+", metavar="SRC", help="only these provenance sources")
     p.add_argument("--out", help="where the PNGs and eval.json go (default RUN/eval)")
-    p.add_argument("--json", action="store_true", help="print the full report as JSON")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--json", action="store_true",
+                   help="print the full report as one JSON line (JSON lines, as every command)")
+    p.add_argument("--no-progress", "--quiet", dest="quiet", action="store_true",
+                   help="no progress bar")
 
 
 def main(args) -> int:
@@ -37,7 +39,7 @@ def main(args) -> int:
         print(f"train evaluate: {exc}", file=sys.stderr)
         return 2
     if args.json:
-        print(json.dumps(r, indent=2))
+        print_json(r)
         return 0
     print(f"{r['counts']['evaluated']} faces: accuracy {r['accuracy']:.3f}, "
           f"macro-F1 {r['macro_f1'] or 0:.3f}, top-2 {r.get('top2_accuracy') or 0:.3f}")

@@ -6,10 +6,10 @@ labeling GUI shows and sorts by. Safe to kill and rerun: finished batches are ke
 example:
   python -m train score runs/fer48 datasets/demo
 """
-import json
 import sys
 
 from corpus import CorpusError
+from corpus.cli import print_json
 
 from .card import CardError
 
@@ -19,7 +19,11 @@ def add_arguments(p):
     p.add_argument("corpus", help="corpus directory")
     p.add_argument("--name", help="model name stored with each row (default: the run's name)")
     p.add_argument("--rescore", action="store_true", help="score faces already scored again")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--json", action="store_true",
+                   help="print the result as one JSON line (model, classes, faces, scored, "
+                        "already_scored, unreadable)")
+    p.add_argument("--no-progress", "--quiet", dest="quiet", action="store_true",
+                   help="no progress bar")
 
 
 def main(args) -> int:
@@ -30,5 +34,11 @@ def main(args) -> int:
     except (CardError, CorpusError) as exc:
         print(f"train score: {exc}", file=sys.stderr)
         return 2
-    print(json.dumps(r, indent=2))
+    if args.json:
+        print_json(r)
+        return 0
+    print(f"{r['model']}: scored {r['scored']} of {r['faces']} faces ({r['already_scored']} "
+          f"already scored, {len(r['unreadable'])} unreadable)")
+    for u in r["unreadable"][:20]:
+        print(f"  unreadable face {u['item_id']}: {u['reason']}")
     return 0

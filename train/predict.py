@@ -57,14 +57,18 @@ def annotate(rgb: np.ndarray, faces: list[dict], dest: Path) -> Path:
     return dest
 
 
-def predict(model_path, images, *, annotate_dir=None, detector=None, upsample=None,
-            model=None, card=None, progress: bool = False) -> list[dict]:
+def predict(model_path, images, **kw) -> list[dict]:
     """One entry per input image: its faces (box, score, probabilities) or its error."""
+    return list(iter_predict(model_path, images, **kw))
+
+
+def iter_predict(model_path, images, *, annotate_dir=None, detector=None, upsample=None,
+                 model=None, card=None, progress: bool = False):
+    """predict() one image at a time, so the command can print each result as it is ready."""
     if model is None:
         model, card = load_model(model_path)
     classes = card["classes"]
     fx = extractor_for(card, detector=detector, upsample=upsample)
-    results = []
     for n, path in enumerate(tqdm(images, unit="image", desc="predict", file=sys.stderr,
                                   disable=not progress), 1):
         entry: dict = {"image": str(path), "faces": []}
@@ -72,7 +76,7 @@ def predict(model_path, images, *, annotate_dir=None, detector=None, upsample=No
             rgb = to_array(Path(path).read_bytes(), "RGB")
         except (ImageError, OSError) as exc:
             entry["error"] = str(exc)
-            results.append(entry)
+            yield entry
             continue
         found = fx.extract(rgb)
         if found:
@@ -91,5 +95,4 @@ def predict(model_path, images, *, annotate_dir=None, detector=None, upsample=No
         if annotate_dir is not None:
             entry["annotated"] = str(annotate(rgb, entry["faces"],
                                               Path(annotate_dir) / safe_name(n, path)))
-        results.append(entry)
-    return results
+        yield entry

@@ -12,7 +12,7 @@ SHARED_DATA="${SHARED_DATA:-../shared/data}"
 EPOCHS="${DEMO_TRAIN_EPOCHS:-8}"
 
 FIT=("$PY" -m train fit "$DEMO_CORPUS" --out "$DEMO_RUN" --size 48 --epochs "$EPOCHS"
-     --batch 64 --preset small --quiet)
+     --batch 64 --preset small --no-progress)
 if [ -f "$DEMO_RUN/checkpoint/state.json" ]; then
   # same settings as the first run, so --resume accepts them; a corpus whose classes changed
   # since then cannot be resumed: start that run again
@@ -24,11 +24,11 @@ fi
 
 echo
 echo "Evaluation on the test split:"
-"$PY" -m train evaluate "$DEMO_RUN" "$DEMO_CORPUS" --split test --json --quiet --out "$DEMO_RUN/eval"
+"$PY" -m train evaluate "$DEMO_RUN" "$DEMO_CORPUS" --split test --no-progress --out "$DEMO_RUN/eval"
 
 echo
 echo "Scoring every face of the corpus (predictions table, shown by the labeling GUI):"
-"$PY" -m train score "$DEMO_RUN" "$DEMO_CORPUS" --quiet
+"$PY" -m train score "$DEMO_RUN" "$DEMO_CORPUS" --no-progress
 
 PHOTO="$SHARED_DATA/photos/face_recognition/two_people.jpg"
 echo

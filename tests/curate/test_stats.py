@@ -80,6 +80,7 @@ def test_cli_json_and_chart(shared_data, corpus, artifacts):
     out = subprocess.run([sys.executable, "-m", "curate", "stats", str(corpus.root), "--json"],
                          cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
+    assert len(out.stdout.splitlines()) == 1            # JSON lines, as every --json
     doc = json.loads(out.stdout)
     expected = collect(corpus)
     assert doc["rows"] == expected["rows"] and doc["total"] == expected["total"]

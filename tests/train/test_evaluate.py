@@ -8,6 +8,7 @@ import numpy as np
 from PIL import Image
 
 from train.card import load_model
+from train.quiet import BANNER
 from train.evaluate import evaluate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,6 +21,8 @@ def test_cli_json_agrees_with_an_independent_count(fer_run, fer_small, tmp_path,
                            str(fer_small.root), "--split", "test", "--json", "--out", str(out)],
                           cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
+    assert len(done.stdout.splitlines()) == 1            # JSON lines: the report on one line
+    assert not BANNER.search(done.stderr), done.stderr[:500]
     r = json.loads(done.stdout)
     # recount by hand: decode each test face with PIL, predict, tally
     model, _ = load_model(run)

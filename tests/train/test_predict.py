@@ -8,6 +8,7 @@ import numpy as np
 from PIL import Image
 
 from train.predict import predict, safe_name
+from train.quiet import BANNER
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -37,15 +38,18 @@ def test_one_entry_per_face_on_real_photos(fer_run, shared_data, tmp_path, artif
     shutil.copy(out[0]["annotated"], artifacts / "train-predict-two_people.png")
 
 
-def test_cli_json(fer_run, shared_data):
+def test_cli_json_lines_one_per_image_and_no_banners(fer_run, shared_data):
     run, _ = fer_run
     photo = shared_data / "photos" / "face_recognition" / "obama.jpg"
     done = subprocess.run([sys.executable, "-m", "train", "predict", str(run), str(photo),
                            str(shared_data / "photos" / "skimage" / "truncated.jpg"), "--json"],
                           cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
-    out = json.loads(done.stdout)
-    assert len(out) == 2 and len(out[0]["faces"]) == 1 and "error" in out[1]
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [r["image"] for r in lines] == [str(photo), str(shared_data / "photos" / "skimage"
+                                                           / "truncated.jpg")]
+    assert len(lines[0]["faces"]) == 1 and "error" in lines[1]
+    assert not BANNER.search(done.stderr), done.stderr[:500]
 
 
 def test_safe_name_never_follows_the_input_path():
