@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Demo step 40: train a small CNN on the merged, split demo corpus (a few epochs), evaluate it
-# on the test split (JSON), store its probabilities for every face (for the labeling GUI), and
+# on the test split, store its probabilities for every face (for the labeling GUI), and
 # predict the faces of one real photo with an annotated copy.
 # Rerunning continues the run's checkpoint (--resume): finished epochs are not trained again.
 set -euo pipefail
