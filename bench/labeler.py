@@ -82,7 +82,8 @@ def add_predictions() -> None:
                 yield (item_id, "bench-cnn", names,
                        json.dumps([round(x / total, 4) for x in raw]), "2026-01-01T00:00:00")
         with c.transaction():
-            c.db.executemany("INSERT INTO predictions VALUES (?,?,?,?,?)", rows())
+            c.db.executemany("INSERT INTO predictions (item_id, model, classes, probs, at)"
+                             " VALUES (?,?,?,?,?)", rows())
     c.close()
 
 

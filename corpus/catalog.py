@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from .atomic import write_atomic
+from .migrate import migrate
 from .schema import CORE, SCHEMA_VERSION
 from .taxonomy import Taxonomy
 
@@ -81,6 +82,7 @@ class Corpus:
             self.db.execute("PRAGMA foreign_keys=ON")
             self.db.executescript(CORE)
             self._init_meta()
+            migrate(self.db, SCHEMA_VERSION)     # an older catalog gains new columns in place
             self._clean_tmp()
 
     # ----------------------------------------------------------------- lifecycle
@@ -329,14 +331,19 @@ class Corpus:
              new.get("reason", old["reason"]), new.get("reviewed", old["reviewed"]), user, now()))
         return cur.lastrowid
 
-    def undo(self, *, user: str | None = None) -> sqlite3.Row | None:
-        """Undo the newest not-yet-undone event (of `user`, if given). Returns it, or None."""
+    def undo(self, *, user: str | None = None, event_id: int | None = None
+             ) -> sqlite3.Row | None:
+        """Undo the newest not-yet-undone event (of `user`, if given), or the event `event_id`
+        if it is not undone yet. Returns it, or None."""
         with self.transaction():
             sql = "SELECT * FROM label_events WHERE undone=0"
             args: tuple = ()
             if user is not None:
                 sql += " AND user IS ?"
                 args = (user,)
+            if event_id is not None:
+                sql += " AND id=?"
+                args += (event_id,)
             ev = self.db.execute(sql + " ORDER BY id DESC LIMIT 1", args).fetchone()
             if ev is None:
                 return None

@@ -3,7 +3,7 @@
 Kept as plain SQL so a user can open catalog.sqlite with the sqlite3 shell and read it.
 """
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2          # 2: predictions.sample / run / fold (corpus/migrate.py)
 
 CORE = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -82,7 +82,11 @@ CREATE TABLE IF NOT EXISTS stages (
 );
 """
 
-# Written by `python -m train score`, read by the labeling GUI (top-3, --order confidence).
+# Written by `python -m train score` and `python -m train crossval`, read by the labeling GUI
+# (top-3, --order confidence) and `curate issues`. `sample` says whether the model had seen the
+# face's label when it scored it: 'in' (the face was in its train split: a memorised label looks
+# confident), 'oos' (never trained on it: a crossval fold model, or a face outside the model's
+# train split), 'unknown' (rows from before this column, or a model that recorded nothing).
 PREDICTIONS = """
 CREATE TABLE IF NOT EXISTS predictions (
     item_id  INTEGER NOT NULL REFERENCES items(id),
@@ -90,7 +94,11 @@ CREATE TABLE IF NOT EXISTS predictions (
     classes  TEXT NOT NULL,          -- JSON list of class names, in probs order
     probs    TEXT NOT NULL,          -- JSON list of floats
     at       TEXT NOT NULL,
+    sample   TEXT NOT NULL DEFAULT 'unknown',   -- oos | in | unknown
+    run      TEXT,                   -- run id: NAME@time the run started (crossval) or was written
+    fold     INTEGER,                -- crossval: the fold whose model scored the face
     PRIMARY KEY (item_id, model)
 );
 """
+SAMPLES = ("oos", "in", "unknown")
 CORE += PREDICTIONS

@@ -60,7 +60,7 @@ def _sources(corpus, ids) -> dict[int, tuple[str | None, str | None]]:
     return out
 
 
-def _units(corpus, rows, identities: dict) -> UnionFind:
+def _units(corpus, rows, identities: dict, pairs=()) -> UnionFind:
     uf = UnionFind()
     for r in rows:
         uf.find(("item", r["id"]))
@@ -70,7 +70,30 @@ def _units(corpus, rows, identities: dict) -> UnionFind:
             uf.union(("item", r["id"]), ("parent", r["parent_id"]))
         if r["id"] in identities:
             uf.union(("item", r["id"]), ("identity", identities[r["id"]]))
+    present = {r["id"] for r in rows}
+    for a, b in pairs:
+        if a in present and b in present:
+            uf.union(("item", a), ("item", b))
     return uf
+
+
+def group_units(corpus, rows, *, identity: bool = True, identity_threshold: float | None = None,
+                may_embed=lambda row: True, pairs=(), progress: bool = True
+                ) -> tuple[UnionFind, int]:
+    """The units that must never be split apart (union-find over ("item", id) keys), and how
+    many face identities were found. Shared with `train crossval`, whose folds follow the
+    same units. may_embed: which subject-less faces take part in identity grouping; pairs:
+    extra (id, id) pairs to keep together (crossval passes dedup's look-alikes).
+    """
+    identities = {}
+    if identity and rows and all(r["kind"] == "face" for r in rows):
+        from . import identity as ident
+        # Only faces with no subject and big enough to embed (identity.usable).
+        need = [r for r in rows if not r["subject"] and may_embed(r) and ident.usable(corpus, r)]
+        if need:
+            identities = ident.group_identities(
+                corpus, need, identity_threshold or ident.DEFAULT_THRESHOLD, progress)
+    return _units(corpus, rows, identities, pairs), len(set(identities.values()))
 
 
 def _allowed(rows, fixed: dict, datasets_with_val: set) -> dict[int, tuple]:
@@ -138,18 +161,11 @@ def split(corpus, val: float = 0.1, test: float = 0.1, seed: int = 0, *,
     allowed = _allowed(rows, fixed, with_val)
     report = SplitReport(fixed=sum(1 for a in allowed.values() if len(a) == 1))
 
-    identities = {}
-    if identity and kind == "face":
-        from . import identity as ident
-        # Only faces split freely, with no subject, and big enough to embed (identity.usable).
-        need = [r for r in rows if not r["subject"] and len(allowed[r["id"]]) == 3
-                and ident.usable(corpus, r)]
-        if need:
-            identities = ident.group_identities(
-                corpus, need, identity_threshold or ident.DEFAULT_THRESHOLD, progress)
-            report.identity_groups = len(set(identities.values()))
-
-    uf = _units(corpus, rows, identities)
+    # Faces placed by a source split take no part in identity grouping.
+    uf, report.identity_groups = group_units(
+        corpus, rows, identity=identity and kind == "face",
+        identity_threshold=identity_threshold, may_embed=lambda r: len(allowed[r["id"]]) == 3,
+        progress=progress)
     members = defaultdict(list)
     for r in rows:
         members[uf.find(("item", r["id"]))].append(r)

@@ -12,6 +12,9 @@ ARTIFACTS = ROOT / "test-artifacts"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+# the planted-noise corpus and its crossval run, shared by train, curate and labeler tests
+from tests.noisy_corpus import noisy, noisy_template  # noqa: E402,F401
+
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:

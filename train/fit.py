@@ -20,6 +20,7 @@ from corpus import now
 from .card import CARD, MODEL, read_json, write_json
 from .data import (DataError, class_counts, class_weights, open_corpus, stage_dataset,
                    stage_rows, tf_dataset, train_val, unreadable)
+from .seen import record_seen
 
 DEFAULTS = {"size": 48, "epochs": 30, "batch": 64, "six_class": False, "sources": None,
             "preset": "base", "lr": 1e-3, "patience": 6, "seed": 1234, "val_fraction": 0.1,
@@ -71,8 +72,13 @@ def _extractor_settings(corpus) -> dict | None:
 
 
 def fit(corpus_path, out, *, resume: bool = False, overwrite: bool = False,
-        progress: bool = True, log=print, **options) -> dict:
-    """Train (or continue) a run; returns the model card it wrote."""
+        progress: bool = True, log=print, samples=None, callbacks=(), **options) -> dict:
+    """Train (or continue) a run; returns the model card it wrote.
+
+    samples: (train, val, note) chosen by the caller (crossval's folds) instead of the corpus's
+    splits; the caller has already checked that their files decode. callbacks: extra Keras
+    callbacks (crossval's per-fold progress bar).
+    """
     import keras
 
     from . import callbacks as cb
@@ -98,9 +104,12 @@ def fit(corpus_path, out, *, resume: bool = False, overwrite: bool = False,
     tax, fold = corpus.taxonomy, {}
     if cfg["six_class"]:
         tax, fold = tax.six_class()
-    train, val, val_note = train_val(corpus, sources=cfg["sources"], fold=fold,
-                                     seed=cfg["seed"], val_fraction=cfg["val_fraction"])
-    damaged = [] if cfg["stage"] else unreadable(train + val, progress)
+    if samples is None:
+        train, val, val_note = train_val(corpus, sources=cfg["sources"], fold=fold,
+                                         seed=cfg["seed"], val_fraction=cfg["val_fraction"])
+    else:
+        train, val, val_note = (list(x) for x in samples)
+    damaged = [] if cfg["stage"] or samples is not None else unreadable(train + val, progress)
     for s, reason in damaged:
         corpus.set_status(s.item_id, "failed", reason=f"face file unreadable: {reason}",
                           user="train fit")
@@ -136,6 +145,7 @@ def fit(corpus_path, out, *, resume: bool = False, overwrite: bool = False,
     y_train = np.array([index[s.label] for s in train], np.int32)
     y_val = [index[s.label] for s in val]
     weights = class_weights(y_train, len(classes))
+    record_seen(out, corpus, train, val)        # what `train score` calls in-sample
     if cfg["stage"]:
         train_ds = stage_dataset(X, tr_rows, y_train, size, batch, shuffle=True, seed=seed)
         val_ds = stage_dataset(X, val_rows, y_val, size, batch, shuffle=False, seed=seed)
@@ -161,7 +171,7 @@ def fit(corpus_path, out, *, resume: bool = False, overwrite: bool = False,
     steps = -(-len(train) // batch)
     calls = [early, plateau, cb.Checkpointer(ckpt_dir, state, early, plateau, MONITOR),
              keras.callbacks.TensorBoard(str(out / "logs"), write_graph=False, profile_batch=0),
-             cb.TqdmProgress(steps, cfg["epochs"], progress)]
+             cb.TqdmProgress(steps, cfg["epochs"], progress), *callbacks]
     if state["epoch"] < cfg["epochs"] and not state["stopped_early"]:
         model.fit(train_ds, validation_data=val_ds, epochs=cfg["epochs"],
                   initial_epoch=state["epoch"], class_weight=weights, callbacks=calls, verbose=0,

@@ -46,6 +46,13 @@ CREATE TABLE IF NOT EXISTS duplicate_groups (
     threshold INTEGER NOT NULL,
     at        TEXT NOT NULL
 );
+-- Near matches left apart because their dataset/human labels differ (look-alikes, a < b):
+-- `train crossval` keeps each pair in one fold, `curate issues` lists them.
+CREATE TABLE IF NOT EXISTS dedup_lookalikes (
+    a  INTEGER NOT NULL REFERENCES items(id),
+    b  INTEGER NOT NULL REFERENCES items(id),
+    PRIMARY KEY (a, b)
+);
 """
 
 
@@ -254,6 +261,8 @@ def _apply(corpus, rows, desired, t, at, report) -> None:
         corpus.db.execute("DELETE FROM duplicate_groups")
         corpus.db.executemany("INSERT INTO duplicate_groups VALUES (?,?,?,?,?,?,?)",
                               [(i, *v, t, at) for i, v in sorted(desired.items())])
+        corpus.db.execute("DELETE FROM dedup_lookalikes")
+        corpus.db.executemany("INSERT INTO dedup_lookalikes VALUES (?,?)", report.lookalikes)
 
 
 def _snapshot(corpus, desired, t, names, max_diff) -> None:

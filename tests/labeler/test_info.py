@@ -43,7 +43,7 @@ def test_box_from_item_meta(corpus):
 
 def test_top_predictions_newest_model_best_first(corpus):
     row = _face(corpus)
-    ins = "INSERT INTO predictions VALUES (?, ?, ?, ?, ?)"
+    ins = "INSERT INTO predictions (item_id, model, classes, probs, at) VALUES (?, ?, ?, ?, ?)"
     corpus.db.execute(ins, (row["id"], "old", json.dumps(["happy", "sad"]), "[0.9, 0.1]",
                             "2026-01-01T00:00:00"))
     corpus.db.execute(ins, (row["id"], "new", json.dumps(["happy", "sad", "fear", "angry"]),

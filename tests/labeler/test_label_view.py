@@ -60,7 +60,8 @@ def test_face_source_box_and_top3_predictions_are_shown(make_app):
     first = app.queue.ids[0]
     classes = list(app.classes)
     probs = [0.01, 0.01, 0.02, 0.70, 0.06, 0.05, 0.15]
-    app.corpus.db.execute("INSERT INTO predictions VALUES (?, 'cnn-v1', ?, ?, '2026-01-01')",
+    app.corpus.db.execute("INSERT INTO predictions (item_id, model, classes, probs, at)"
+                          " VALUES (?, 'cnn-v1', ?, ?, '2026-01-01')",
                           (first, json.dumps(classes), json.dumps(probs)))
     app.view.show()
     app.root.update()

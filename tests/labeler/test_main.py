@@ -89,7 +89,8 @@ def test_real_keys_kill9_reopen_and_undo_across_restart(launch, face_corpus, art
     c = Corpus(face_corpus, create=False)
     first = next(c.items(kind="face"))["id"]
     probs = [0.02, 0.01, 0.02, 0.81, 0.04, 0.02, 0.08]
-    c.db.execute("INSERT INTO predictions VALUES (?, 'cnn-demo', ?, ?, '2026-01-01')",
+    c.db.execute("INSERT INTO predictions (item_id, model, classes, probs, at)"
+                 " VALUES (?, 'cnn-demo', ?, ?, '2026-01-01')",
                  (first, json.dumps(list(c.taxonomy.classes)), json.dumps(probs)))
     c.close()
     app = launch(face_corpus, "--mode", "label", "--user", "alice")

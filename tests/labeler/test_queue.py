@@ -63,7 +63,8 @@ def test_confidence_order_puts_most_doubted_label_first(fc):
         probs = [0.0] * 7
         probs[3] = p_happy
         probs[6] = 1 - p_happy
-        fc.db.execute("INSERT INTO predictions VALUES (?, 'm1', ?, ?, '2026-01-01')",
+        fc.db.execute("INSERT INTO predictions (item_id, model, classes, probs, at)"
+                      " VALUES (?, 'm1', ?, ?, '2026-01-01')",
                       (item_id, classes, json.dumps(probs)))
     q = ItemQueue(fc, order="confidence", label="happy")
     assert q.ids[:3] == [ids[1], ids[2], ids[0]]
@@ -94,13 +95,17 @@ def test_move_and_around(fc):
 def test_confidence_order_survives_malformed_and_unknown_predictions(fc):
     happy = face_ids(fc, label="happy")
     classes = json.dumps(list(fc.taxonomy.classes))
-    fc.db.execute("INSERT INTO predictions VALUES (?, 'bad', 'not json', '[1]', '2026-01-01')",
+    fc.db.execute("INSERT INTO predictions (item_id, model, classes, probs, at)"
+                  " VALUES (?, 'bad', 'not json', '[1]', '2026-01-01')",
                   (happy[0],))
-    fc.db.execute("INSERT INTO predictions VALUES (?, 'm', ?, ?, '2026-01-01')",
+    fc.db.execute("INSERT INTO predictions (item_id, model, classes, probs, at)"
+                  " VALUES (?, 'm', ?, ?, '2026-01-01')",
                   (happy[1], json.dumps(["cat", "dog"]), "[0.5, 0.5]"))   # knows no 'happy'
-    fc.db.execute("INSERT INTO predictions VALUES (?, 'old', ?, ?, '2025-01-01')",
+    fc.db.execute("INSERT INTO predictions (item_id, model, classes, probs, at)"
+                  " VALUES (?, 'old', ?, ?, '2025-01-01')",
                   (happy[2], classes, json.dumps([0, 0, 0, 0.01, 0, 0, 0.99])))
-    fc.db.execute("INSERT INTO predictions VALUES (?, 'new', ?, ?, '2026-06-01')",
+    fc.db.execute("INSERT INTO predictions (item_id, model, classes, probs, at)"
+                  " VALUES (?, 'new', ?, ?, '2026-06-01')",
                   (happy[2], classes, json.dumps([0, 0, 0, 0.6, 0, 0, 0.4])))
     q = ItemQueue(fc, order="confidence", label="happy")
     assert q.ids[0] == happy[1]           # a model without the label doubts it most

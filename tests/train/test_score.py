@@ -34,3 +34,31 @@ def test_scores_every_ok_face_once(fer_run, corpus, shared_data):
     assert again["scored"] == 0 and again["already_scored"] == 4 and len(again["unreadable"]) == 1
     assert score(run, corpus.root, rescore=True, progress=False, name="other")["scored"] == 4
     assert corpus.db.execute("SELECT COUNT(*) FROM predictions").fetchone()[0] == 8
+
+
+def test_rows_say_whether_the_model_trained_on_the_face(fer_run, fer_small, tmp_path):
+    """Train-split faces are in-sample, val/test faces out-of-sample; a run from before
+    seen_faces.json marks only the corpus's train split, and says 'unknown' for the rest."""
+    import shutil
+
+    from corpus import Corpus
+    run, card = fer_run
+    root = tmp_path / "copy"
+    shutil.copytree(fer_small.root, root)          # a copy: the same faces, another path
+    r = score(run, root, progress=False)
+    with Corpus(root, create=False) as c:
+        got = {(split, sample): n for split, sample, n in c.db.execute(
+            "SELECT i.split, p.sample, COUNT(*) FROM predictions p JOIN items i"
+            " ON i.id=p.item_id GROUP BY 1, 2")}
+    n = {s: fer_small.count(kind="face", split=s) for s in ("train", "val", "test")}
+    assert got == {("train", "in"): n["train"], ("val", "oos"): n["val"],
+                   ("test", "oos"): n["test"]}
+    assert r["sample"] == {"in": n["train"], "oos": n["val"] + n["test"], "unknown": 0}
+    old = tmp_path / "old-run"
+    shutil.copytree(run, old)
+    (old / "seen_faces.json").unlink()
+    # scored on another corpus than the one it trained on: it cannot tell
+    assert score(old, root, progress=False, rescore=True)["sample"]["unknown"] == sum(n.values())
+    r = score(old, fer_small.root, progress=False, name="legacy")     # the corpus it trained on
+    assert r["sample"] == {"in": n["train"], "oos": 0, "unknown": n["val"] + n["test"]}
+    fer_small.db.execute("DELETE FROM predictions WHERE model='legacy'")
