@@ -161,7 +161,8 @@ def long_source_line(corpus_path):
     with c.transaction():
         c.db.execute("UPDATE provenance SET engine='google', query=? WHERE item_id=?",
                      (LONG_QUERY, first))
-        c.db.execute("INSERT INTO predictions VALUES (?, 'cnn-demo', ?, ?, '2026-01-01')",
+        c.db.execute("INSERT INTO predictions (item_id, model, classes, probs, at)"
+                     " VALUES (?, 'cnn-demo', ?, ?, '2026-01-01')",
                      (first, json.dumps(list(c.taxonomy.classes)), json.dumps(probs)))
     c.close()
 
