@@ -15,10 +15,10 @@ example:
   python -m train crossval datasets/demo --out runs/cv --resume        # after a kill
   python -m train crossval datasets/demo --out runs/cv3 --folds 3 --preset tiny --epochs 3
 """
-import json
 import sys
 
 from corpus import CorpusError
+from corpus.cli import print_json
 
 from .crossval import DEFAULTS, CrossvalError, crossval
 from .data import DataError
@@ -51,7 +51,7 @@ def add_arguments(p):
                                   "directory's name)")
     p.add_argument("--resume", action="store_true", help="continue a killed or stopped run")
     p.add_argument("--overwrite", action="store_true", help="discard an existing run")
-    p.add_argument("--json", action="store_true", help="print the run's card as JSON")
+    p.add_argument("--json", action="store_true", help="print the run's card as one JSON line")
     p.add_argument("--no-progress", "--quiet", dest="quiet", action="store_true",
                    help="no progress bars")
 
@@ -66,7 +66,7 @@ def main(args) -> int:
         print(f"train crossval: {exc}", file=sys.stderr)
         return 2
     if args.json:
-        print(json.dumps(card, indent=2))
+        print_json(card)
         return 0
     print(f"{'fold':>4} {'train':>7} {'val':>6} {'scored':>7} {'accuracy':>9} {'epochs':>7} "
           f"{'seconds':>8}")
