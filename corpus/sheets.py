@@ -12,6 +12,32 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 _FONT = ImageFont.load_default()
+_LINE_H = _FONT.getbbox("Ag|")[3] + 2
+
+
+def caption_lines(text: str, width: float, font=_FONT) -> list[str]:
+    """The caption broken into lines no wider than `width` pixels: at spaces, at explicit
+    newlines, and inside a word only when the word alone is wider than the cell. Nothing is
+    cut off: a class name cut to "surpri" reads as another word."""
+    lines = []
+    for para in str(text).split("\n"):
+        line = ""
+        for word in para.split(" "):
+            joined = f"{line} {word}" if line else word
+            if font.getlength(joined) <= width:
+                line = joined
+                continue
+            if line:
+                lines.append(line)
+            while len(word) > 1 and font.getlength(word) > width:
+                n = 1                       # the longest piece that fits, at least a letter
+                while n < len(word) and font.getlength(word[:n + 1]) <= width:
+                    n += 1
+                lines.append(word[:n])
+                word = word[n:]
+            line = word
+        lines.append(line)
+    return lines
 
 
 def _tile(img: np.ndarray | Image.Image, cell: int) -> Image.Image:
@@ -27,10 +53,14 @@ def contact_sheet(sections: Sequence[tuple[str, Sequence, Sequence[str]]], out: 
                   cols: int = 10, cell: int = 96, title: str | None = None) -> Path:
     """sections: [(heading, images, captions)]; images are uint8 arrays (gray or RGB) or PIL.
 
-    One block per section with its heading, `cols` tiles a row, each tile captioned below.
+    One block per section with its heading, `cols` tiles a row, each tile captioned below;
+    captions wrap within the cell (see caption_lines), and every caption row is as tall as
+    the longest caption needs.
     """
-    cap_h, head_h, pad = 14, 22, 4
+    head_h, pad = 22, 4
     title_h = head_h + 6 if title else 0
+    wrapped = [[caption_lines(c, cell - 2) for c in captions] for _, _, captions in sections]
+    cap_h = max([14] + [len(lines) * _LINE_H + 2 for sec in wrapped for lines in sec])
     blocks = []
     for heading, images, captions in sections:
         rows = max(1, -(-len(images) // cols))
@@ -43,7 +73,7 @@ def contact_sheet(sections: Sequence[tuple[str, Sequence, Sequence[str]]], out: 
     if title:
         draw.text((pad, 6), title, fill=(0, 0, 0), font=_FONT)
         y = title_h
-    for heading, images, captions, rows in blocks:
+    for (heading, images, captions, rows), lines in zip(blocks, wrapped):
         draw.rectangle([0, y, width, y + head_h - 4], fill=(225, 232, 245))
         draw.text((pad, y + 4), f"{heading} ({len(images)})", fill=(0, 0, 0), font=_FONT)
         y += head_h
@@ -53,8 +83,8 @@ def contact_sheet(sections: Sequence[tuple[str, Sequence, Sequence[str]]], out: 
             r, c = divmod(i, cols)
             x0, y0 = pad + c * (cell + pad), y + r * (cell + cap_h + pad)
             sheet.paste(_tile(img, cell), (x0, y0))
-            if i < len(captions):
-                draw.text((x0 + 1, y0 + cell + 1), str(captions[i])[:18], fill=(0, 0, 0),
+            for k, line in enumerate(lines[i] if i < len(lines) else []):
+                draw.text((x0 + 1, y0 + cell + 1 + k * _LINE_H), line, fill=(0, 0, 0),
                           font=_FONT)
         y += rows * (cell + cap_h + pad) + pad
     out = Path(out)

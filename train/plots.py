@@ -74,12 +74,20 @@ def curves_png(history: list[dict], path, title: str = "") -> Path | None:
 
 def mistakes_png(mistakes: list[tuple[np.ndarray, str, str, float]], path,
                  title: str = "") -> Path:
-    """mistakes: (gray image, true, predicted, confidence), most confident first."""
+    """mistakes: (gray image, true, predicted, confidence), most confident first.
+
+    Each caption says the true class on its first line and "> predicted (confidence)" on the
+    next, with whole class names (the sheet wraps a caption rather than cut it).
+    """
     from PIL import Image
     # 48-pixel faces would sit small in the 96-pixel cells; enlarge them to fill the cell
     images = [Image.fromarray(np.asarray(m[0], np.uint8)).resize((96, 96), Image.BICUBIC)
               for m in mistakes]
-    captions = [f"{t[:6]}>{p[:6]} {c:.2f}" for _, t, p, c in mistakes]
-    return contact_sheet([("most confident mistakes: true>predicted confidence",
-                           images, captions)], path, cols=8, cell=96,
+    captions = [mistake_caption(*m[1:]) for m in mistakes]
+    heading = "most confident mistakes: true class, then > predicted class (its confidence)"
+    return contact_sheet([(heading, images, captions)], path, cols=8, cell=96,
                          title=title or None)
+
+
+def mistake_caption(true: str, predicted: str, confidence: float) -> str:
+    return f"{true}\n> {predicted} ({confidence:.2f})"

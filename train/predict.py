@@ -11,12 +11,13 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
 from tqdm import tqdm
 
 from corpus import ImageError, to_array
 
+from .annotate import annotate
 from .card import load_model
+
 
 def extractor_for(card: dict, **overrides):
     import inspect
@@ -35,26 +36,6 @@ def safe_name(n: int, path) -> str:
     """An output name from a counter and the input's stem, reduced to safe characters."""
     stem = re.sub(r"[^A-Za-z0-9_-]+", "_", Path(path).stem)[:40].strip("_") or "image"
     return f"{n:03d}-{stem}.png"
-
-
-def annotate(rgb: np.ndarray, faces: list[dict], dest: Path) -> Path:
-    img = Image.fromarray(rgb)
-    draw = ImageDraw.Draw(img)
-    lw = max(2, round(max(img.size) / 300))
-    try:
-        font = ImageFont.load_default(size=max(12, round(max(img.size) / 45)))
-    except TypeError:          # Pillow < 10.1 has one fixed-size default font
-        font = ImageFont.load_default()
-    for f in faces:
-        l, t, r, b = f["box"]
-        draw.rectangle([l, t, r, b], outline=(255, 220, 0), width=lw)
-        text = "  ".join(f"{c} {p:.2f}" for c, p in f["top"][:2])
-        tb = draw.textbbox((l, b + lw), text, font=font)
-        draw.rectangle(tb, fill=(0, 0, 0))
-        draw.text((l, b + lw), text, fill=(255, 255, 255), font=font)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    img.save(dest)
-    return dest
 
 
 def predict(model_path, images, **kw) -> list[dict]:
