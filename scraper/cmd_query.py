@@ -4,9 +4,11 @@
   python -m scraper query "happy human face" --label happy --out datasets/try \\
       --base-url http://127.0.0.1:8765 --max-results 40        # the offline sandbox
 
-Kill it at any moment and run the same command again: it goes on where it stopped.
-Exit codes: 0 done, 3 blocked (captcha, consent, enable-JavaScript page; named), 4 the page
-was not recognised, 1 other failure or nothing found.
+Kill it at any moment and run the same command again: it goes on where it stopped, and
+downloads that failed with a transient error (network, timeout, 5xx, 429) are tried again.
+Exit codes: 0 done (downloads that failed permanently, e.g. 404, are listed), 3 blocked
+(captcha, consent, enable-JavaScript page; named), 4 the page was not recognised, 6 some
+downloads still fail with a transient error (rerun to retry), 1 other failure or nothing found.
 """
 from __future__ import annotations
 
@@ -30,6 +32,9 @@ def add_common(p) -> None:
     p.add_argument("--user", help="who runs the scrape (kept in provenance)")
     p.add_argument("--refresh", action="store_true",
                    help="browse again even when an earlier run saved this query's results")
+    p.add_argument("--retry-failed", action="store_true",
+                   help="also try again downloads that failed permanently before (404, not an "
+                        "image, too small, ...); transient failures are always retried")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
 
 
@@ -47,7 +52,8 @@ def run_queries(args, pairs, defaults: dict | None = None) -> int:
             corpus, pairs, engine=args.engine or defaults.get("engine", "google"),
             base_url=args.base_url or defaults.get("base_url"), max_results=max_results or None,
             workers=args.workers, per_host=args.per_host, delay=args.delay, user=args.user,
-            refresh=args.refresh, progress=not args.no_progress)
+            refresh=args.refresh, retry_failed=args.retry_failed,
+            progress=not args.no_progress)
     except (ValueError, TaxonomyError, RuntimeError) as exc:
         print(f"scraper: {exc}", file=sys.stderr)
         return 1

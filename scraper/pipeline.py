@@ -17,6 +17,7 @@ from corpus import Corpus, now
 
 from .browser import Browser, is_local
 from .download import Downloader, Job, Summary
+from .download.summary import counts
 from .engines import BlockedPage, Result, UnrecognisedPage, get_engine
 
 SCRAPE_DDL = """
@@ -143,24 +144,31 @@ def jobs_for(results: list[Result], *, engine: str, query: str, label: str | Non
 def scrape_queries(corpus: Corpus, queries: list[tuple[str, str | None]], *, engine: str = "google",
                    base_url: str | None = None, max_results: int | None = 100, workers: int = 8,
                    per_host: int = 4, delay: float = 0.0, user: str | None = None,
-                   refresh: bool = False, progress: bool = True, browser: Browser | None = None,
-                   downloader_kw: dict | None = None, log=None) -> list[QueryOutcome]:
-    """Scrape (query, label) pairs in order; one browser for all, started only if needed."""
+                   refresh: bool = False, retry_failed: bool = False, progress: bool = True,
+                   browser: Browser | None = None, downloader_kw: dict | None = None, log=None,
+                   emit=None) -> list[QueryOutcome]:
+    """Scrape (query, label) pairs in order; one browser for all, started only if needed.
+
+    log(msg): progress notes (stderr by default); emit(line): each query's result line as the
+    query ends (stdout by default), once: report() adds only the total and the verdict.
+    """
     log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
+    emit = emit or (lambda line: print(line, flush=True))
     eng = get_engine(engine, base_url)
     corpus.ensure(SCRAPE_DDL)
     labels = extend_taxonomy(corpus, sorted({lab for _, lab in queries if lab}), log)
     own_browser = browser is None
     browser = browser or Browser(local=is_local(eng.base_url), progress=progress)
     downloader = Downloader(corpus, workers=workers, per_host=per_host, delay=delay,
-                            progress=progress, user=user, **(downloader_kw or {}))
+                            progress=progress, user=user, retry_failed=retry_failed,
+                            **(downloader_kw or {}))
     outcomes = []
     try:
         for query, label in queries:
             label = labels.get(label) if label else None
             out = _one_query(corpus, eng, browser, downloader, query, label, base_url,
                              max_results, user, refresh, log)
-            log(out.line())
+            emit(out.line())
             outcomes.append(out)
     finally:
         downloader.close()
@@ -205,27 +213,41 @@ def _one_query(corpus, eng, browser, downloader, query, label, base_url, max_res
     return out
 
 
+EXIT_FAILED, EXIT_BLOCKED, EXIT_UNRECOGNISED, EXIT_STILL_FAILING = 1, 3, 4, 6
+
+
 def report(outcomes: list[QueryOutcome]) -> tuple[str, int]:
-    """The end-of-run text and the exit code (0 ok, 3 blocked, 4 unrecognised, 1 other)."""
+    """The end-of-run total and verdict, and the exit code: 0 ok, 3 blocked, 4 unrecognised,
+    6 downloads still failing with a transient error, 1 other (see the module docs of cmd_query).
+    The per-query lines were emitted as each query ended."""
     total = Summary()
     for o in outcomes:
         total.merge(o.summary)
-    lines = [o.line() for o in outcomes]
-    lines.append(f"TOTAL ({len(outcomes)} queries): {total}")
+    lines = [f"TOTAL ({len(outcomes)} queries): {total}"]
     blocked = [o for o in outcomes if o.blocked]
     failed = [o for o in outcomes if o.error]
+    transient = total.transient
+    permanent = total.still_failing - transient
     code = 0
     if blocked:
         names = sorted({o.blocked for o in blocked})
         lines.append(f"BLOCKED: {len(blocked)} query(ies) got a block page: {', '.join(names)}")
-        code = 3
+        code = EXIT_BLOCKED
     elif any(o.error and o.error.startswith("unrecognised") for o in failed):
-        code = 4
+        code = EXIT_UNRECOGNISED
     elif failed:
-        code = 1
+        code = EXIT_FAILED
     elif total.found == 0:
         lines.append("FAILED: no results found for any query; nothing was scraped")
-        code = 1
+        code = EXIT_FAILED
+    elif transient:
+        code = EXIT_STILL_FAILING
     if failed:
         lines.append(f"FAILED: {len(failed)} query(ies); rerun the same command to retry them")
+    if transient:
+        lines.append(f"STILL FAILING: {sum(transient.values())} download(s) with a transient "
+                     f"error ({counts(transient)}); rerun the same command to retry them")
+    if permanent:
+        lines.append(f"{sum(permanent.values())} download(s) failed permanently "
+                     f"({counts(permanent)}); --retry-failed tries them again")
     return "\n".join(lines), code

@@ -3,8 +3,10 @@
 Workers fetch, check and put the bytes in their content-addressed file (atomic rename, not
 yet an item); every catalog write happens in the thread that called run(), one transaction per
 batch of finished jobs, so a kill -9 leaves each job either fully recorded or not at all. On a
-rerun, jobs already recorded (same engine, query and URL in provenance, stored or failed) are
-skipped, so nothing is fetched or counted twice.
+rerun, jobs already stored (same engine, query and URL in provenance) are skipped, so nothing is
+fetched or counted twice; a job whose last attempt failed is tried again when that failure was
+transient (network, timeout, 5xx, 429), or for any failure with retry_failed. Every attempt
+stays on record: each failure is its own failed item.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from corpus import Corpus, now
 
 from .fetch import FetchError, Fetched, Fetcher
 from .limits import HostLimiter
+from .reasons import is_transient, reason_of
 from .summary import Job, Summary
 
 
@@ -32,8 +35,9 @@ class Downloader:
         self.corpus = corpus
         self.workers = workers
         self.progress = progress
-        # False: a job that failed in an earlier run counts as done (skipped). True: it is
-        # tried again; a new failure adds a new failed row, so each attempt stays on record.
+        # Jobs whose last attempt failed transiently are always tried again. False: one that
+        # failed for good (404, not an image, ...) is skipped. True: it is tried again too. A
+        # new failure adds a new failed item, so each attempt stays on record.
         self.retry_failed = retry_failed
         self.user = user            # stored as label_by with each query label
         self.limiter = HostLimiter(per_host, delay)
@@ -48,14 +52,16 @@ class Downloader:
         jobs = list(jobs)
         summary = Summary(found=len(jobs))
         labels = self._canonical_labels(jobs)          # a bad label fails before any fetch
-        done = self.done_keys()
-        todo = []
+        earlier, seen, todo = self.recorded(), set(), []
         for job in jobs:
-            if job.key in done:
+            last = earlier.get(job.key, "")
+            if job.key in seen or last is None or (last and not self.wants_again(last)):
                 summary.skipped += 1
+                if job.key not in seen and last:
+                    summary.failed_before[reason_of(last)] += 1
             else:
-                done.add(job.key)        # the same URL twice in one list is fetched once
                 todo.append(job)
+            seen.add(job.key)            # the same URL twice in one list is fetched once
         bar = tqdm(total=len(jobs), initial=summary.skipped, desc=desc or "download",
                    unit="img", disable=not self.progress, leave=True, dynamic_ncols=True)
         try:
@@ -73,13 +79,22 @@ class Downloader:
             bar.close()
         return summary
 
-    def done_keys(self) -> set[tuple]:
-        """(engine, query, image_url) of every job already recorded in the catalog."""
-        sql = ("SELECT p.engine, p.query, p.image_url FROM provenance p"
-               " JOIN items i ON i.id = p.item_id WHERE p.image_url IS NOT NULL")
-        if self.retry_failed:
-            sql += " AND i.status != 'failed'"
-        return {tuple(r) for r in self.corpus.db.execute(sql)}
+    def recorded(self) -> dict[tuple, str | None]:
+        """(engine, query, image_url) of every job an earlier run recorded -> None when its
+        bytes are in the corpus (whatever became of the item since), else the reason of its
+        latest failed attempt."""
+        sql = ("SELECT p.engine, p.query, p.image_url, i.status, i.reason FROM provenance p"
+               " JOIN items i ON i.id = p.item_id WHERE p.image_url IS NOT NULL ORDER BY p.id")
+        out: dict[tuple, str | None] = {}
+        for engine, query, url, status, reason in self.corpus.db.execute(sql):
+            key = (engine, query, url)
+            if out.get(key, "") is not None:         # once stored, later rows change nothing
+                out[key] = (reason or "failed") if status == "failed" else None
+        return out
+
+    def wants_again(self, reason: str) -> bool:
+        """Whether a job whose last attempt failed with `reason` is fetched again now."""
+        return self.retry_failed or is_transient(reason)
 
     def close(self) -> None:
         self.fetcher.close()

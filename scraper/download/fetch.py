@@ -43,6 +43,35 @@ class Fetched:
     final_url: str
 
 
+def _network_reason(exc: BaseException) -> tuple[str, str]:
+    """(reason, detail) of a requests/urllib3 network error, from the error at its root.
+
+    requests wraps what happened in urllib3's MaxRetryError ("Max retries exceeded ...") once
+    the retries are spent, whatever it was; the cause chain says what it really was.
+    """
+    chain, seen = [], set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        chain.append(exc)
+        inner = getattr(exc, "reason", None)
+        if not isinstance(inner, BaseException) and exc.args and \
+                isinstance(exc.args[0], BaseException):
+            inner = exc.args[0]
+        exc = inner if isinstance(inner, BaseException) else (exc.__cause__ or exc.__context__)
+    root = chain[-1]
+    for err in chain:
+        if isinstance(err, ConnectionRefusedError):
+            return "connection refused", _short(err)
+    for err in chain:
+        # urllib3's NewConnectionError subclasses ConnectTimeoutError without being a timeout.
+        if isinstance(err, urllib3.exceptions.ConnectTimeoutError) and \
+                not isinstance(err, urllib3.exceptions.NewConnectionError):
+            return "connect timeout", _short(err)
+        if isinstance(err, urllib3.exceptions.ReadTimeoutError):
+            return "read timeout", _short(err)
+    return "connection error", _short(root)
+
+
 def _image_reason(msg: str) -> str:
     """ImageError messages -> a short reason to count by."""
     for prefix, reason in (("empty body", "empty body"), ("HTML", "not an image"),
@@ -163,7 +192,7 @@ class Fetcher:
             raise FetchError("retries exhausted", _short(exc)) from None
         except (requests.exceptions.ConnectionError, requests.exceptions.RequestException,
                 urllib3.exceptions.HTTPError) as exc:
-            raise FetchError("connection error", _short(exc)) from None
+            raise FetchError(*_network_reason(exc)) from None
         with resp:
             status = resp.status_code
             if status >= 300:
@@ -192,7 +221,7 @@ class Fetcher:
             except (urllib3.exceptions.ProtocolError, urllib3.exceptions.DecodeError) as exc:
                 raise FetchError("truncated transfer", _short(exc), status) from None
             except (urllib3.exceptions.HTTPError, OSError) as exc:
-                raise FetchError("connection error", _short(exc), status) from None
+                raise FetchError(*_network_reason(exc), status) from None
             return bytes(buf), status, resp.url
 
 

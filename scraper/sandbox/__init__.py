@@ -30,6 +30,9 @@ def add_arguments(p) -> None:
     p.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (0: any free port)")
     p.add_argument("--results", type=int, default=60, help="results per query")
     p.add_argument("--slow", type=float, default=1.0, help="seconds a 'slow' image takes")
+    p.add_argument("--e500-fails", type=int, default=None, metavar="N",
+                   help="the '500' results answer 500 to their first N requests only, then "
+                        "the image (a server that comes back); default: 500 for ever")
     p.add_argument("--verbose", action="store_true", help="log every request")
 
 
@@ -42,7 +45,7 @@ def main(args) -> int:
         return 2
     try:
         srv = Sandbox(pool, port=args.port, results=args.results, slow_s=args.slow,
-                      verbose=args.verbose)
+                      e500_fails=args.e500_fails, verbose=args.verbose)
     except OSError as exc:
         print(f"sandbox: cannot listen on 127.0.0.1:{args.port}: {exc.strerror or exc} "
               f"(choose another --port, or --port 0 for any free one)", file=sys.stderr)

@@ -27,11 +27,15 @@ class Sandbox(ThreadingHTTPServer):
 
     def __init__(self, pool: Pool, *, port: int = 0, results: int = 60, batch: int = 10,
                  per_more: int = 3, slow_s: float = 1.0, batch_delay_s: float = 0.1,
-                 verbose: bool = False):
+                 e500_fails: int | None = None, verbose: bool = False):
         super().__init__(("127.0.0.1", port), Handler)
         self.pool, self.results, self.batch, self.per_more = pool, results, batch, per_more
         self.slow_s, self.batch_delay_s, self.verbose = slow_s, batch_delay_s, verbose
+        # None: an e500 result answers 500 for ever. N: its first N requests get 500, then the
+        # image: a server that comes back, which a rerun of the scraper gets past.
+        self.e500_fails = e500_fails
         self.seen_429: set[str] = set()
+        self.e500_hits: dict[str, int] = {}
         self.hits: dict[str, int] = {}          # path -> requests, for tests
         self.lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -167,7 +171,10 @@ class Handler(BaseHTTPRequestHandler):
         if kind == "e404":
             return self._send(404, b"<html><body>Not Found</body></html>")
         if kind == "e500":
-            return self._send(500, b"<html><body>Internal Server Error</body></html>")
+            with s.lock:
+                n = s.e500_hits[self.path] = s.e500_hits.get(self.path, 0) + 1
+            if s.e500_fails is None or n <= s.e500_fails:
+                return self._send(500, b"<html><body>Internal Server Error</body></html>")
         if kind == "html":
             # A page served where an image was promised, with an image Content-Type.
             return self._send(200, pages.source_page("Login required", "/x.png").encode(),
@@ -182,6 +189,6 @@ class Handler(BaseHTTPRequestHandler):
                 return self._send(429, b"slow down", "text/plain", {"Retry-After": "1"})
         if kind == "slow":
             time.sleep(s.slow_s)
-        if kind not in ("ok", "slow", "r429", "dup"):
+        if kind not in ("ok", "slow", "r429", "dup", "e500"):
             return self._send(404, b"unknown kind")
         self._send(200, s.pool.render(idx, variant), "image/jpeg")

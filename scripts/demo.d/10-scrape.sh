@@ -27,8 +27,11 @@ trap '[ -n "$SANDBOX_PID" ] && kill "$SANDBOX_PID" 2>/dev/null; rm -f "$LOG"' EX
 
 # A fixed port keeps result URLs stable, so a second demo run reuses the saved result lists;
 # when that port is taken, any free port will do.
+# --e500-fails 4: the sandbox's "500" results answer 500 to one run's 4 tries (1 + 3 retries),
+# then their image, like a server that comes back.
 start_sandbox() {
-  "$PY" -m scraper sandbox --port "$1" --shared-data "$SHARED_DATA" "${POOL_ARGS[@]}" >"$LOG" 2>&1 &
+  "$PY" -m scraper sandbox --port "$1" --shared-data "$SHARED_DATA" "${POOL_ARGS[@]}" \
+    --e500-fails 4 >"$LOG" 2>&1 &
   SANDBOX_PID=$!
   for _ in $(seq 150); do
     URL="$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$LOG" | head -1 || true)"
@@ -47,8 +50,18 @@ fi
 head -1 "$LOG"
 
 # One query per class, $MAX_RESULTS results each: about a minute on 2 cores.
-"$PY" -m scraper run --config classes.toml --out "$DEMO_CORPUS" --base-url "$URL" \
-  --max-results "$MAX_RESULTS" --queries-per-class 1 --no-progress
+scrape() {
+  "$PY" -m scraper run --config classes.toml --out "$DEMO_CORPUS" --base-url "$URL" \
+    --max-results "$MAX_RESULTS" --queries-per-class 1 --no-progress
+}
+scrape && rc=0 || rc=$?
+if [ "$rc" = 6 ]; then
+  echo
+  echo "Exit code 6: some downloads failed with a transient error (here the sandbox's 500s)."
+  echo "Rerunning the same command retries just those; nothing else is fetched again:"
+  scrape && rc=0 || rc=$?
+fi
+[ "$rc" = 0 ] || { echo "the scrape failed with exit code $rc" >&2; exit 1; }
 
 echo
 echo "A blocked search is reported by name and fails the command (exit 3):"

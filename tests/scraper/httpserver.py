@@ -66,14 +66,14 @@ class _QuietServer(ThreadingHTTPServer):
 
 
 class LocalServer:
-    def __init__(self):
+    def __init__(self, port: int = 0):
         self.routes: dict[str, list] = {}
         self.hits: Counter = Counter()
         self.hit_times: dict[str, list[float]] = defaultdict(list)
         self.in_flight = 0
         self.max_in_flight = 0
         self._lock = threading.Lock()
-        self.httpd = _QuietServer(("127.0.0.1", 0), self._handler_class())
+        self.httpd = _QuietServer(("127.0.0.1", port), self._handler_class())
         self.port = self.httpd.server_address[1]
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
@@ -82,7 +82,8 @@ class LocalServer:
         return self
 
     def stop(self) -> None:
-        self.httpd.shutdown()
+        if self._thread.is_alive():       # shutdown() waits for a serve_forever that never ran
+            self.httpd.shutdown()
         self.httpd.server_close()
 
     def url(self, path: str) -> str:
@@ -126,6 +127,14 @@ class LocalServer:
                         server.in_flight -= 1
 
         return Handler
+
+
+def late(body: bytes, pause: float, ctype: str = "image/jpeg"):
+    """Silence for `pause` seconds before the status line: a read timeout before any header."""
+    def respond(h):
+        time.sleep(pause)
+        ok(body, ctype)(h)
+    return respond
 
 
 def trickle(body: bytes, every: float = 0.2, ctype: str = "image/jpeg"):

@@ -1,5 +1,7 @@
-"""`python -m scraper query` as a real subprocess: kill -9 mid-download, rerun, exactly once."""
+"""`python -m scraper query` as a real subprocess: kill -9 mid-download, rerun, exactly once;
+the search site stopped mid-download, rerun, what failed on the way is retried."""
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -7,16 +9,20 @@ import sys
 import time
 from pathlib import Path
 
+import requests
+
 from corpus import Corpus
+from scraper.download import is_transient
 
 ROOT = Path(__file__).resolve().parents[2]
 Q = "fearful human face"
 
 
 def scraper(*args, **kw):
+    """The command as a subprocess in its own session; stderr joins stdout unless kw says."""
+    kw.setdefault("stderr", subprocess.STDOUT)
     return subprocess.Popen([sys.executable, "-m", "scraper", *args], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True, **kw)
+                            stdout=subprocess.PIPE, text=True, start_new_session=True, **kw)
 
 
 def recorded(out: Path, query: str) -> int:
@@ -46,14 +52,22 @@ def test_kill_9_mid_download_then_rerun_stores_each_image_once(sandbox, tmp_path
     done_before = recorded(out, Q)
     assert 6 <= done_before < 45
 
+    with Corpus(out, create=False) as c:      # the sandbox's "500" results: retried on a rerun
+        retried = sum(is_transient(r[0]) for r in c.db.execute(
+            "SELECT reason FROM items WHERE status='failed'"))
     rerun = scraper(*args)
     text, _ = rerun.communicate(timeout=120)
-    assert rerun.returncode == 0, text
-    assert f"skipped {done_before}" in text             # nothing recorded is fetched again
+    assert rerun.returncode == 6, text                  # those 500s are still failing
+    assert f"skipped {done_before - retried}" in text   # nothing else recorded is fetched again
+    assert "STILL FAILING: 2 download(s) with a transient error (http 500: 2)" in text
 
     with Corpus(out, create=False) as c:
-        urls = [r[0] for r in c.db.execute("SELECT image_url FROM provenance WHERE query=?", (Q,))]
-        assert sorted(urls) == sorted(sandbox.expected(Q)), text     # every result exactly once
+        urls = [r[0] for r in c.db.execute("SELECT image_url FROM provenance WHERE query=?"
+                                           " AND NOT (image_url LIKE '%/img/e500/%'"
+                                           " AND item_id IN (SELECT id FROM items"
+                                           " WHERE status='failed'))", (Q,))]
+        e500 = [u for u in sandbox.expected(Q) if "/img/e500/" in u]
+        assert sorted(urls) == sorted(set(sandbox.expected(Q)) - set(e500)), text  # each once
         ok = list(c.items(status="ok"))
         assert ok and all(c.path_of(i).is_file() for i in ok)
         assert all(i["label"] == "fear" and i["label_source"] == "query" for i in ok)
@@ -71,3 +85,83 @@ def test_blocked_query_exits_non_zero_naming_the_block(sandbox, tmp_path):
     assert proc.returncode == 3
     assert "BLOCKED" in text and "unusual traffic / captcha" in text
     assert "downloaded 0" in text     # the summary is printed, but the exit code says blocked
+
+
+def start_site(pool: Path, port: int = 0, *extra: str) -> tuple[subprocess.Popen, str]:
+    """The sandbox as its own process, as a user runs it; (process, base URL)."""
+    proc = subprocess.Popen([sys.executable, "-m", "scraper", "sandbox", "--port", str(port),
+                             "--pool", str(pool), "--results", "20", "--slow", "0.2", *extra],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, start_new_session=True)
+    line = proc.stdout.readline()
+    found = re.search(r"http://127\.0\.0\.1:\d+", line)
+    assert found, line + proc.stdout.read()
+    return proc, found.group(0)
+
+
+def attempts(out: Path) -> dict[str, list[str]]:
+    """image URL -> the outcome of each recorded attempt, oldest first ('ok' or the reason)."""
+    with Corpus(out, create=False) as c:
+        rows = c.db.execute("SELECT p.image_url, i.status, i.reason FROM provenance p"
+                            " JOIN items i ON i.id = p.item_id ORDER BY p.id").fetchall()
+    found: dict[str, list[str]] = {}
+    for url, status, reason in rows:
+        found.setdefault(url, []).append("ok" if status != "failed" else reason.split(":")[0])
+    return found
+
+
+def test_site_stopped_mid_download_then_rerun_retries_what_failed(shared_data, tmp_path):
+    """Issue 9 item 2: after the site went down, every rerun said "skipped 20, failed 0"."""
+    q, out = "worried human face", tmp_path / "corpus"
+    site, url = start_site(shared_data / "photos")
+    args = ["query", q, "--label", "fear", "--out", str(out), "--base-url", url,
+            "--max-results", "0", "--workers", "8", "--per-host", "8", "--delay", "0.3",
+            "--no-progress"]
+    try:
+        kinds = {d["url"]: d["kind"] for d in
+                 requests.get(f"{url}/sandbox/expected", params={"q": q, "detail": 1},
+                              timeout=10).json()}
+        first = scraper(*args)
+        deadline = time.monotonic() + 90
+        while recorded(out, q) < 5 and first.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        os.killpg(site.pid, signal.SIGKILL)        # the site goes down mid-download
+        site.wait()
+        text, _ = first.communicate(timeout=120)
+    finally:
+        if site.poll() is None:
+            os.killpg(site.pid, signal.SIGKILL)
+        site.stdout.close()
+    assert first.returncode == 6, text
+    assert "STILL FAILING" in text and "connection refused" in text
+    before = attempts(out)
+    assert sorted(before) == sorted(kinds)
+    down = [u for u, a in before.items() if is_transient(a[-1])]
+    assert len(down) >= 5                          # refused while the site was away
+    done = len(kinds) - len(down)                  # stored, or failed for good (404, HTML)
+
+    # The site is back, healthy now ("500" results answer with their image).
+    site, _ = start_site(shared_data / "photos", int(url.rsplit(":", 1)[1]), "--e500-fails", "0")
+    try:
+        rerun = scraper(*args)
+        text, _ = rerun.communicate(timeout=120)
+        assert rerun.returncode == 0, text
+        assert f"skipped {done}," in text and "STILL FAILING" not in text
+        after = attempts(out)
+        permanent = {"e404": "http 404", "html": "not an image"}
+        for u, kind in kinds.items():
+            assert after[u][-1] == permanent.get(kind, "ok"), (u, kind, after[u])
+            # Each attempt on record: the failed one, then the rerun's; the rest fetched once.
+            assert after[u] == (before[u] + [after[u][-1]] if u in down else before[u])
+        assert "download(s) failed permanently (http 404: 1, not an image: 1); " \
+               "--retry-failed tries them again" in text
+
+        again = scraper(*args, "--retry-failed")
+        text, _ = again.communicate(timeout=120)
+        assert again.returncode == 0 and "skipped 18," in text, text
+        tried = attempts(out)
+        assert all(len(tried[u]) == len(after[u]) + (kinds[u] in permanent) for u in kinds)
+    finally:
+        os.killpg(site.pid, signal.SIGKILL)
+        site.wait()
+        site.stdout.close()

@@ -1,4 +1,6 @@
 """`python -m scraper run` as a real subprocess: every class of a config, taxonomy extended."""
+import subprocess
+
 from corpus import Corpus
 
 from .test_cmd_query import scraper
@@ -10,10 +12,15 @@ def test_run_scrapes_every_class_of_a_config(sandbox, tmp_path):
                    '[classes.contempt]\nqueries = ["contemptuous face"]\n', encoding="utf-8")
     out = tmp_path / "c"
     proc = scraper("run", "--config", str(cfg), "--out", str(out), "--base-url", sandbox.url,
-                   "--max-results", "6", "--queries-per-class", "1", "--no-progress")
-    text, _ = proc.communicate(timeout=120)
-    assert proc.returncode == 0, text
+                   "--max-results", "6", "--queries-per-class", "1", "--no-progress",
+                   stderr=subprocess.PIPE)
+    text, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, text + err
     assert "TOTAL (2 queries): found 12" in text
+    # Each query's line once, on stdout (issue 9: it was printed on stdout and stderr too).
+    for head in ("[happy] 'joyful face': found 6", "[contempt] 'contemptuous face': found 6"):
+        assert text.count(head) == 1 and head not in err, (text, err)
+    assert "browsing google for 'joyful face'" in err       # progress notes: stderr
     with Corpus(out, create=False) as c:
         assert "contempt" in c.taxonomy.classes
         assert {i["label"] for i in c.items()} == {"happy", "contempt"}

@@ -15,7 +15,8 @@ from PIL import Image
 
 from corpus import Corpus, TaxonomyError
 from scraper.download import Downloader, Job, Summary
-from tests.scraper.httpserver import LocalServer, cut, ok, redirect, slow, status, trickle
+from tests.scraper.httpserver import (LocalServer, cut, late, ok, redirect, slow, status,
+                                      trickle)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -237,6 +238,76 @@ def test_retry_failed_tries_earlier_failures_again(server, photos, corpus):
     assert [r["status"] for r in corpus.items(status=None)] == ["failed", "ok"]
 
 
+def test_read_timeout_before_the_headers_is_named_after_the_retries(server, photos, corpus):
+    # urllib3 reports spent retries as "Max retries exceeded"; the reason is what happened.
+    url = server.add("/late", late(photos["jpg"], pause=1.0))
+    s = fast(corpus, timeout=(2, 0.3), retries=1).run([job(url)])
+    assert s.failed == {"read timeout": 1} and server.hits["/late"] == 2
+    assert "Max retries" not in only_item(corpus)["reason"]
+
+
+def test_nothing_listening_is_connection_refused(corpus):
+    gone = LocalServer()
+    url = gone.url("/a.jpg")
+    gone.stop()                                   # never started: the port now refuses
+    s = fast(corpus).run([job(url)])
+    assert s.failed == {"connection refused": 1}
+    assert only_item(corpus)["reason"].startswith("connection refused: [Errno 111]")
+
+
+def attempts(corpus, url):
+    """(status, reason head) of every recorded attempt at url, oldest first."""
+    return [(r["status"], (r["reason"] or "").split(":")[0]) for r in corpus.db.execute(
+        "SELECT i.status, i.reason FROM provenance p JOIN items i ON i.id = p.item_id"
+        " WHERE p.image_url=? ORDER BY p.id", (url,))]
+
+
+def test_rerun_retries_transient_failures_and_keeps_every_attempt(server, photos, corpus):
+    """Issue 9 item 2: a rerun used to skip every earlier failure ("skipped N, failed 0")."""
+    later = LocalServer()                         # down in the first run, up in the second
+    down = later.url("/back.jpg")
+    later.stop()
+    jpg, tries = ok(photos["jpg"]), 3             # retries=2: three requests per run
+    transient = {
+        down: "connection refused",
+        server.add("/t/503", *[status(503)] * tries, jpg): "http 503",
+        server.add("/t/429", *[status(429, headers={"Retry-After": "0"})] * tries, jpg): "http 429",
+        server.add("/t/late", *[late(photos["jpg"], 1.0)] * tries, jpg): "read timeout",
+    }
+    permanent = {
+        server.add("/p/404", status(404), jpg): "http 404",
+        server.add("/p/html", ok(b"<html><body>login</body></html>"), jpg): "not an image",
+        server.add("/p/small", ok(photos["jpg"])): "too small",
+    }
+    jobs = [job(u) for u in [*transient, *permanent]]
+    dl = dict(timeout=(2, 0.3))
+    first = fast(corpus, **dl).run([j for j in jobs if "small" not in j.url])
+    first = first.merge(fast(corpus, **dl, min_size=(400, 100)).run(
+        [j for j in jobs if "small" in j.url]))
+    assert first.failed == {r: 1 for r in [*transient.values(), *permanent.values()]}
+    assert sum(first.transient.values()) == 4
+
+    later = LocalServer(later.port)               # the host is back
+    later.add("/back.jpg", ok(photos["jpg2"]))
+    later.start()
+    try:
+        second = fast(corpus, **dl).run(jobs)
+    finally:
+        later.stop()
+    assert (second.downloaded + second.duplicates, second.skipped) == (4, 3)
+    assert second.failed == {} and second.failed_before == {r: 1 for r in permanent.values()}
+    assert "not retried: 3 failed before" in str(second)
+    for url in transient:                         # the failed attempt stays on record
+        assert attempts(corpus, url) == [("failed", transient[url]), ("ok", "")], url
+    for url, reason in permanent.items():         # fetched once: 404, HTML, too small stay
+        assert attempts(corpus, url) == [("failed", reason)], url
+
+    third = fast(corpus, **dl, retry_failed=True).run(jobs)
+    assert third.skipped == 4 and third.failed == {}    # now the 404 and the HTML page answer
+    assert (third.downloaded + third.duplicates) == 3   # min_size lifted: the small one too
+    assert attempts(corpus, next(iter(permanent))) == [("failed", "http 404"), ("ok", "")]
+
+
 def test_unknown_label_fails_before_any_request(server, photos, corpus):
     url = server.add("/label", ok(photos["jpg"]))
     with pytest.raises(TaxonomyError, match="unknown class"):
@@ -269,13 +340,15 @@ def test_per_host_delay_spaces_request_starts(server, photos, corpus):
 def test_summary_merge_and_text():
     a = Summary(found=3, downloaded=1, duplicates=1)
     a.failed["http 404"] += 1
-    b = Summary(found=2, skipped=1)
-    b.failed.update({"http 404": 1, "too large": 1})
+    b = Summary(found=3, skipped=2)
+    b.failed.update({"http 404": 1, "http 503": 1})
+    b.failed_before.update({"http 404": 1})
     a.merge(b)
-    assert a.to_dict() == {"found": 5, "downloaded": 1, "duplicates": 1, "skipped": 1,
-                           "failed": {"http 404": 2, "too large": 1}, "failed_total": 3}
-    assert str(a) == ("found 5, downloaded 1, duplicates 1, skipped 1, failed 3 "
-                      "(http 404: 2, too large: 1)")
+    assert a.to_dict() == {"found": 6, "downloaded": 1, "duplicates": 1, "skipped": 2,
+                           "failed": {"http 404": 2, "http 503": 1}, "failed_total": 3,
+                           "failed_before": {"http 404": 1}, "still_failing": 4, "transient": 1}
+    assert str(a) == ("found 6, downloaded 1, duplicates 1, skipped 2, failed 3 "
+                      "(http 404: 2, http 503: 1); not retried: 1 failed before (http 404: 1)")
 
 
 CHILD = """

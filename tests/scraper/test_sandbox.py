@@ -156,3 +156,12 @@ def test_cli_serves_until_stopped(shared_data):
         proc.terminate()
         proc.wait(timeout=10)
         proc.stdout.close()
+
+
+def test_500_results_can_recover_after_n_requests(sandbox_pool):
+    srv = start_sandbox(sandbox_pool, results=20, e500_fails=2)
+    try:
+        path = next(e.path for e in srv.plan(Q) if e.kind == "e500")
+        assert [get(srv, path).status_code for _ in range(3)] == [500, 500, 200]
+    finally:
+        srv.stop()
