@@ -1,6 +1,8 @@
 """Benchmark: `curate extract` against a plain single-process dlib loop, same images, same run.
 
     .venv/bin/python bench/extract.py [--repeat 10] [--workers N]
+    .venv/bin/python bench/extract.py --cluster local:2 [--repeat 10]   # Dask vs the local pool
+    .venv/bin/python bench/extract.py --commits 4000                  # the driver's write rate
 
 The images are ../shared/data/photos (all 23, including the truncated JPEG and the animated
 GIF), each repeated --repeat times with a distinct trailer byte string so the corpus keeps every
@@ -8,6 +10,17 @@ copy as its own item. The baseline is what one writes first: decode the full ima
 upsample 1 on it, crop the box, gray, resize to 100x100. ferkit decodes EXIF-upright, detects on
 a copy at most 800 px long, aligns on landmarks, commits in batches, over N processes.
 Prints images/s of both, the ratio, and the faces each found (plus how many boxes agree).
+
+--cluster SPEC runs the same images through the local process pool (--workers) and through
+the Dask cluster, in one process, on fresh corpora: "cold" includes starting the cluster and
+the workers' imports, "warm" is a cluster that has already done one image (a long run's steady
+state). It checks that both give the same faces, byte for byte, and prints the ratio of
+images/s and the image bytes each worker took in per second.
+
+--commits N measures the single writer alone: N images of one small face each (a real 100x100
+crop with distinct bytes) committed as the extraction driver does, in --batch transactions,
+once with the driver writing each crop file (send="bytes") and once with the files already in
+place (send="paths": the workers wrote them).
 """
 from __future__ import annotations
 
@@ -16,6 +29,7 @@ import os
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,9 +42,10 @@ from PIL import Image  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
 from corpus import Corpus  # noqa: E402
-from curate.extract import run_extract  # noqa: E402
+from curate.extract import DDL, ExtractStats, commit_results, run_extract  # noqa: E402
+from curate.extract_cluster import WRITER_THREADS, prewrite_crops  # noqa: E402
 
-PHOTOS = ROOT.parent / "shared" / "data" / "photos"
+PHOTOS = Path(os.environ.get("SHARED_DATA", ROOT.parent / "shared" / "data")) / "photos"
 
 
 def baseline(paths: list[Path]) -> tuple[float, dict]:
@@ -60,25 +75,147 @@ def iou(a, b):
     return ix * iy / union if union else 0.0
 
 
+def photo_sources() -> list[Path]:
+    return sorted(p for p in PHOTOS.glob("*/*") if p.suffix.lower() != ".mp4"
+                  and p.name != "PROVENANCE.md")
+
+
+def fill(c: Corpus, sources: list[Path], repeat: int) -> dict:
+    """Each photo `repeat` times; trailing bytes after the image end are ignored by decoders
+    but change the digest, so every copy is its own item. Returns item id -> (photo, copy)."""
+    origin = {}
+    for r in range(repeat):
+        for p in sources:
+            iid, _ = c.add_bytes(p.read_bytes() + f"ferkit-bench-{r}".encode())
+            origin[iid] = (p, r)
+    return origin
+
+
+def load() -> str:
+    return "load %.2f %.2f %.2f" % os.getloadavg()
+
+
+def crops(c: Corpus) -> dict:
+    """image sha -> tuple of (face index, box, crop sha), and crop sha -> bytes."""
+    sha = dict(c.db.execute("SELECT id, sha256 FROM items"))
+    faces: dict = {}
+    for r in c.db.execute("SELECT * FROM faces ORDER BY image_id, idx"):
+        faces.setdefault(sha[r["image_id"]], []).append(
+            (r["idx"], r["left"], r["top"], r["right"], r["bottom"], sha[r["face_id"]]))
+    files = {f["sha256"]: c.path_of(f).read_bytes() for f in c.items(kind="face", status=None)}
+    return {"faces": faces, "files": files}
+
+
+def timed_extract(c: Corpus, label: str, n: int, **kw) -> float:
+    before = load()
+    t0 = time.perf_counter()
+    stats = run_extract(c, batch=16, progress=False, write_stage=False, **kw)
+    dt = time.perf_counter() - t0
+    print(f"{label}: {dt:.1f} s = {n / dt:.2f} img/s, {stats.faces} faces; {before} -> {load()}",
+          flush=True)
+    return dt
+
+
+def bench_cluster(args, sources: list[Path], tmp: Path) -> int:
+    from corpus.cluster import connect, total_threads
+    corpora = {name: Corpus(tmp / name) for name in ("pool", "cold", "warm", "warmup")}
+    for name in ("pool", "cold", "warm"):
+        fill(corpora[name], sources, args.repeat)
+    corpora["warmup"].add_bytes(sources[0].read_bytes())
+    n = corpora["pool"].count(kind="image")
+    nbytes = sum(p.stat().st_size for p in sources) * args.repeat
+    print(f"images: {n} ({len(sources)} photos x {args.repeat}, {nbytes / 1e6:.1f} MB); "
+          f"local pool {args.workers} processes vs --cluster {args.cluster} --send {args.send}")
+    t_pool = timed_extract(corpora["pool"], f"local pool ({args.workers} processes)", n,
+                           workers=args.workers)
+    t_cold = timed_extract(corpora["cold"], "cluster, cold (start + imports included)", n,
+                           cluster=args.cluster, send=args.send)
+    with connect(args.cluster) as client:
+        threads = total_threads(client)
+        run_extract(corpora["warmup"], cluster=client, progress=False, write_stage=False)
+        t_warm = timed_extract(corpora["warm"], "cluster, warm", n, cluster=client,
+                               send=args.send)
+    ref = crops(corpora["pool"])
+    same = all(crops(corpora[k]) == ref for k in ("cold", "warm"))
+    print(f"same faces and byte-identical crops as the local pool: {same} "
+          f"({sum(map(len, ref['faces'].values()))} faces)")
+    print(f"bytes in per worker: {nbytes / t_warm / threads / 1e6:.2f} MB/s "
+          f"({threads} worker threads, warm run)")
+    print(f"RATIO cluster/pool images/s: warm {t_pool / t_warm:.2f}, cold {t_pool / t_cold:.2f}")
+    for c in corpora.values():
+        c.close()
+    return 0 if same else 1
+
+
+def synthetic_results(c: Corpus, n: int) -> list[dict]:
+    """n images, each with one face whose crop is a real 100x100 face with distinct bytes."""
+    from curate.faces import FaceExtractor, encode_png
+    photo = np.asarray(Image.open(PHOTOS / "face_recognition" / "obama_small.jpg").convert("RGB"))
+    face = FaceExtractor().extract(photo)[0]
+    results = []
+    with c.transaction():
+        for i in range(n):
+            iid, _ = c.add_bytes(f"image {i}".encode(), fmt="JPEG", label="happy",
+                                 label_source="query",
+                                 provenance={"engine": "bing", "query": "happy",
+                                             "image_url": f"http://example.test/{i}.jpg"})
+            crop = face.crop.copy()
+            crop[0, :4] = np.frombuffer(i.to_bytes(4, "little"), np.uint8)
+            results.append({"id": iid, "note": None, "faces": [{
+                "png": encode_png(crop), "box": list(face.box), "score": face.score,
+                "landmarks": [list(p) for p in face.landmarks], "rotation": face.rotation,
+                "too_small": False}]})
+    return results
+
+
+def bench_commits(args, tmp: Path) -> int:
+    from curate.faces import FaceExtractor
+    settings = FaceExtractor().settings()
+    print(f"single writer, {args.commits} images x 1 face, --batch {args.batch}; {load()}")
+    for mode in ("bytes", "paths"):
+        c = Corpus(tmp / mode)
+        c.ensure(DDL)
+        results = synthetic_results(c, args.commits)
+        if mode == "paths":         # what the workers do in paths mode, not timed here
+            for r in results:
+                c.store_object(r["faces"][0]["png"], "PNG")
+        stats = ExtractStats()
+        t0 = time.perf_counter()
+        with ThreadPoolExecutor(WRITER_THREADS) as pool:
+            stream = prewrite_crops(c, iter(results), pool) if mode == "bytes" else iter(results)
+            commit_results(c, stream, settings, stats, batch=args.batch)
+        dt = time.perf_counter() - t0
+        assert stats.faces == args.commits
+        size = len(results[0]["faces"][0]["png"])
+        what = (f"driver writes each crop file, {WRITER_THREADS} writer threads" if mode == "bytes"
+                else "crop files already in place")
+        print(f"send={mode} ({what}, {size} B PNG): {args.commits / dt:.0f} faces/s "
+              f"({dt:.2f} s); {load()}", flush=True)
+        c.close()
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=10)
     ap.add_argument("--workers", type=int, default=os.cpu_count())
+    ap.add_argument("--cluster", metavar="SPEC", help="compare with a Dask cluster (local:2, ...)")
+    ap.add_argument("--send", choices=("bytes", "paths"), default="bytes")
+    ap.add_argument("--commits", type=int, metavar="N", help="measure the driver's commit rate")
+    ap.add_argument("--batch", type=int, default=16)
     args = ap.parse_args()
-    sources = sorted(p for p in PHOTOS.glob("*/*") if p.suffix.lower() != ".mp4"
-                     and p.name != "PROVENANCE.md")
+    sources = photo_sources()
     if not sources:
         print(f"no photos under {PHOTOS}", file=sys.stderr)
         return 2
     print(f"load before: {os.getloadavg()}  cores: {os.cpu_count()}")
     with tempfile.TemporaryDirectory() as tmp:
+        if args.commits:
+            return bench_commits(args, Path(tmp))
+        if args.cluster:
+            return bench_cluster(args, sources, Path(tmp))
         c = Corpus(Path(tmp) / "bench")
-        origin = {}
-        for r in range(args.repeat):
-            for p in sources:
-                # trailing bytes after the image end are ignored by decoders, change the digest
-                iid, _ = c.add_bytes(p.read_bytes() + f"ferkit-bench-{r}".encode())
-                origin[iid] = (p, r)
+        origin = fill(c, sources, args.repeat)
         paths = {iid: c.path_of(iid) for iid in origin}
         n = len(paths)
         t_base, base_boxes = baseline(list(paths.values()))

@@ -19,8 +19,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any, Iterator
 
-from .atomic import write_atomic
 from .migrate import migrate
+from .objects import object_relpath, write_object
 from .schema import CORE, SCHEMA_VERSION
 from .taxonomy import Taxonomy
 
@@ -31,10 +31,6 @@ PROVENANCE_FIELDS = ("engine", "query", "page_url", "image_url", "http_status", 
 LABEL_SOURCES = ("query", "import", "human", "model", "web")
 STATUSES = ("ok", "rejected", "failed", "duplicate")
 
-# Extensions for stored objects come from the sniffed format, so a viewer can open them.
-FORMAT_EXT = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp", "BMP": "bmp",
-              "TIFF": "tif", "MPO": "jpg", "NPY": "npy", "MP4": "mp4", "AVI": "avi"}
-
 
 def now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds")
@@ -44,7 +40,7 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -114,7 +110,7 @@ class Corpus:
         for p in (self.root / "tmp").glob("*"):
             parts = p.name.split("-")
             pid = int(parts[1]) if len(parts) > 2 and parts[1].isdigit() else None
-            if pid is not None and pid != os.getpid() and _pid_alive(pid):
+            if pid is not None and pid != os.getpid() and pid_alive(pid):
                 continue
             with contextlib.suppress(OSError):
                 p.unlink()
@@ -155,8 +151,7 @@ class Corpus:
 
     # ----------------------------------------------------------------- objects
     def object_relpath(self, sha: str, fmt: str | None) -> str:
-        ext = FORMAT_EXT.get((fmt or "").upper(), "bin")
-        return f"objects/{sha[:2]}/{sha[2:4]}/{sha}.{ext}"
+        return object_relpath(sha, fmt)
 
     def path_of(self, item: sqlite3.Row | int) -> Path:
         row = self.item(item) if isinstance(item, int) else item
@@ -168,10 +163,7 @@ class Corpus:
         return self.path_of(item).read_bytes()
 
     def _write_object(self, data: bytes, relpath: str) -> None:
-        dest = self.root / relpath
-        if dest.exists() and dest.stat().st_size == len(data):
-            return
-        write_atomic(dest, data, tmp_dir=self.root / "tmp", tmp_prefix=f"obj-{os.getpid()}-")
+        write_object(self.root, data, relpath, tmp_dir=self.root / "tmp")
 
     # ----------------------------------------------------------------- items
     def add_bytes(self, data: bytes, *, fmt: str | None = None, kind: str = "image",

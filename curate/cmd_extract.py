@@ -7,15 +7,21 @@ inherited). Images with no face, faces under --min-face and undecodable images a
 the catalog with the reason. Interrupt or kill it at any time: a rerun continues.
 Writes stages/02_faces.pkl (load with corpus.load_stage).
 
+On a Dask cluster (--cluster), workers do the detect-align-crop work and this process stays
+the only writer of the catalog; results are the same as a local run, byte for byte.
+
 example:
   python -m curate extract datasets/demo --workers 2
   python -m curate extract datasets/fer-style --size 48 --detector cnn
+  python -m curate extract datasets/big --cluster local:8
+  python -m curate extract /shared/big --cluster tcp://10.0.0.5:8786 --send paths
 """
 from __future__ import annotations
 
 import sys
 
 from corpus import Corpus
+from corpus.cluster import CLUSTER_HELP, ClusterError
 
 from .extract import run_extract
 from .faces import DETECTORS, ExtractorError
@@ -40,6 +46,11 @@ def add_arguments(p):
                    help="detector score cut-off (default 0.5 for hog, 0 for cnn)")
     p.add_argument("--workers", type=int, default=None, help="processes (default: CPU count)")
     p.add_argument("--batch", type=int, default=16, help="images per catalog commit")
+    p.add_argument("--cluster", metavar="SPEC", help=CLUSTER_HELP)
+    p.add_argument("--send", choices=("bytes", "paths"), default="bytes",
+                   help="with --cluster, what tasks carry: bytes (default; workers need no "
+                        "access to the corpus) or paths (the corpus folder is mounted at the "
+                        "same path on every worker; workers read images and write crops there)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -50,8 +61,8 @@ def main(args) -> int:
                             upsample=args.upsample, min_face=args.min_face, margin=args.margin,
                             max_side=args.max_side, min_score=args.min_score,
                             workers=args.workers, batch=args.batch,
-                            progress=not args.no_progress)
-    except (ValueError, ExtractorError) as exc:
+                            progress=not args.no_progress, cluster=args.cluster, send=args.send)
+    except (ValueError, ExtractorError, ClusterError) as exc:
         print(f"curate extract: {exc}", file=sys.stderr)
         return 2
     finally:

@@ -10,23 +10,24 @@ that batch; face bytes are content-addressed, so nothing is stored twice.
 """
 from __future__ import annotations
 
-import io
+import contextlib
 import json
 import multiprocessing as mp
 import os
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, as_completed, wait
 from dataclasses import dataclass, field
+from typing import Iterator
 
 import cv2
 import numpy as np
-from PIL import Image
 from tqdm import tqdm
 
-from corpus import Corpus, ImageError, now, save_stage, sniff, to_array
-from corpus.images import original_size
+from corpus import Corpus, now, save_stage, to_array
+from corpus.cluster import parse_cluster
 
-from .faces import FaceExtractor, encode_png
+from .extract_work import _init_worker, _process, join, process_image  # noqa: F401 (tests)
+from .faces import FaceExtractor
 
 DDL = """
 CREATE TABLE IF NOT EXISTS extractions (
@@ -74,68 +75,8 @@ class ExtractStats:
                 f"{self.errors} errors")
 
 
-# ---------------------------------------------------------------- worker side
-_FX: FaceExtractor | None = None
-
-
-def _init_worker(settings: dict) -> None:
-    global _FX
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
-    _FX = FaceExtractor(**settings)
-
-
-def process_image(job: tuple[int, str]) -> dict:
-    """(item id, file path) -> plain dict of results; runs in a worker, touches no catalog."""
-    try:
-        return _process(*job)
-    except Exception as exc:    # one odd image must not end the run: record it and go on
-        return {"id": job[0], "error": f"unexpected {type(exc).__name__}: {exc}"}
-
-
-def _process(item_id: int, path: str) -> dict:
-    fx = _FX
-    try:
-        data = open(path, "rb").read()
-        w, h = original_size(data)
-        # A big JPEG is decoded at a reduced DCT scale (still >= max_side): decoding, not
-        # detection, is what a 4000 px photo costs. Truncated files fail here either way.
-        image = to_array(data, "RGB", max_side=fx.max_side)
-    except (ImageError, OSError) as exc:
-        return {"id": item_id, "error": str(exc)}
-    note = _animation_note(data)
-    if min(h, w) < fx.min_face:
-        return {"id": item_id, "faces": [], "note": _join(note, f"image {w}x{h} is smaller than "
-                                                                f"the minimum face ({fx.min_face} px)")}
-    scale = w / image.shape[1]
-    found = fx.extract(image)
-    if scale > 1 and any(f.width * (1 + 2 * fx.margin) < fx.size for f in found):
-        # A face too small in the reduced copy for a sharp crop: take it from full size.
-        image, scale = to_array(data, "RGB"), 1.0
-        found = fx.extract(image)
-    faces = []
-    for f in found:
-        box = [min(round(v * scale), lim) for v, lim in zip(f.box, (w, h, w, h))]
-        faces.append({"png": encode_png(f.crop), "box": box, "score": f.score,
-                      "landmarks": [[x * scale, y * scale] for x, y in f.landmarks],
-                      "rotation": f.rotation, "too_small": box[2] - box[0] < fx.min_face})
-    return {"id": item_id, "faces": faces, "note": note, "width": w, "height": h}
-
-
-def _animation_note(data: bytes) -> str | None:
-    fmt = sniff(data)
-    if fmt not in ("GIF", "PNG", "WEBP"):      # the formats that can hold animations
-        return None
-    with Image.open(io.BytesIO(data)) as img:
-        frames = getattr(img, "n_frames", 1)
-    return f"animated {fmt}, {frames} frames: first frame used" if frames > 1 else None
-
-
-def _join(*parts):
-    return "; ".join(p for p in parts if p) or None
-
-
 # ---------------------------------------------------------------- parent side
-def _bounded(pool: ProcessPoolExecutor, jobs: list, window: int):
+def _bounded(pool: ProcessPoolExecutor, jobs, window: int):
     """Results as they finish, with at most `window` images in flight: a finished result holds
     face PNGs, so submitting 100k images at once would keep them all in memory."""
     todo, running = iter(jobs), set()
@@ -148,10 +89,25 @@ def _bounded(pool: ProcessPoolExecutor, jobs: list, window: int):
         yield f.result()
 
 
+PENDING = ("FROM items WHERE kind IN ('image', 'frame') AND status='ok' AND path IS NOT NULL"
+           " AND id NOT IN (SELECT image_id FROM extractions)")
+
+
 def pending_images(corpus: Corpus) -> list:
-    return list(corpus.db.execute(
-        "SELECT * FROM items WHERE kind IN ('image', 'frame') AND status='ok' AND path IS NOT NULL"
-        " AND id NOT IN (SELECT image_id FROM extractions) ORDER BY id"))
+    return list(corpus.db.execute(f"SELECT * {PENDING} ORDER BY id"))
+
+
+def pending_jobs(corpus: Corpus, page: int = 2000) -> Iterator[tuple[int, str]]:
+    """(item id, object path relative to the corpus) of every image still to do, read a page
+    at a time by id: the driver never holds the whole list (10 million rows would not fit)."""
+    last = -1
+    while True:
+        rows = corpus.db.execute(f"SELECT id, path {PENDING} AND id > ? ORDER BY id LIMIT ?",
+                                 (last, page)).fetchall()
+        if not rows:
+            return
+        yield from ((r["id"], r["path"]) for r in rows)
+        last = rows[-1]["id"]
 
 
 def _face_provenance(corpus: Corpus, image_id: int) -> list[dict]:
@@ -164,17 +120,22 @@ def _face_provenance(corpus: Corpus, image_id: int) -> list[dict]:
     return out
 
 
-def _commit(corpus: Corpus, image, result: dict, settings: dict, stats: ExtractStats) -> None:
-    """Store one image's outcome; called inside the batch transaction."""
+def _commit(corpus: Corpus, result: dict, settings: dict, stats: ExtractStats) -> bool:
+    """Store one image's outcome; called inside the batch transaction. An image that already
+    has its outcome (another run got there first) is left as it is: commits are idempotent."""
     db = corpus.db
-    image_id = image["id"]
+    image_id = result["id"]
+    if db.execute("SELECT 1 FROM extractions WHERE image_id=?", (image_id,)).fetchone():
+        stats.skipped_done += 1
+        return False
+    image = corpus.item(image_id)
     if "error" in result:
         reason = f"extract: {result['error']}"
         db.execute("INSERT INTO extractions VALUES (?,?,?,?,?,?,?)",
                    (image_id, "error", 0, 0, result["error"], json.dumps(settings), now()))
         corpus.set_status(image_id, "failed", reason=reason, user=USER)
         stats.errors += 1
-        return
+        return True
     provs = _face_provenance(corpus, image_id) if result["faces"] else []
     n_ok = n_small = 0
     for idx, f in enumerate(result["faces"]):
@@ -201,15 +162,16 @@ def _commit(corpus: Corpus, image, result: dict, settings: dict, stats: ExtractS
     outcome = "faces" if n_ok else "too_small" if n_small else "no_face"
     reason = result.get("note")
     if outcome == "no_face":
-        reason = _join("no face", reason)
+        reason = join("no face", reason)
     elif outcome == "too_small":
-        reason = _join(f"only faces smaller than {settings['min_face']} px", reason)
+        reason = join(f"only faces smaller than {settings['min_face']} px", reason)
     db.execute("INSERT INTO extractions VALUES (?,?,?,?,?,?,?)",
                (image_id, outcome, n_ok, n_small, reason, json.dumps(settings), now()))
     stats.faces += n_ok
     stats.too_small += n_small
     stats.no_face += outcome == "no_face"
     stats.outcomes[outcome] = stats.outcomes.get(outcome, 0) + 1
+    return True
 
 
 def resolve_size(corpus: Corpus, size: int | None) -> int:
@@ -225,31 +187,36 @@ def resolve_size(corpus: Corpus, size: int | None) -> int:
 def run_extract(corpus: Corpus, *, size: int | None = None, detector: str = "hog",
                 upsample: int = 1, min_face: int = 24, margin: float = 0.25,
                 max_side: int = 800, min_score: float | None = None, workers: int | None = None,
-                batch: int = 16, progress: bool = True, write_stage: bool = True) -> ExtractStats:
+                batch: int = 16, progress: bool = True, write_stage: bool = True,
+                cluster=None, send: str = "bytes") -> ExtractStats:
+    """cluster: None (a local process pool of `workers`), "local:N", a scheduler address or a
+    dask.distributed Client; send: what a cluster's workers get, "bytes" or "paths" (see
+    curate.extract_cluster)."""
+    if isinstance(cluster, str):
+        parse_cluster(cluster)          # a bad spec fails before anything starts
     corpus.ensure(DDL)
     size = resolve_size(corpus, size)
     corpus.set_meta("face_size", size)
     settings = {"size": size, "detector": detector, "upsample": upsample, "min_face": min_face,
                 "margin": margin, "max_side": max_side, "min_score": min_score}
-    todo = pending_images(corpus)
+    n_todo = corpus.db.execute(f"SELECT COUNT(*) {PENDING}").fetchone()[0]
     stats = ExtractStats(skipped_done=corpus.db.execute(
         "SELECT COUNT(*) FROM extractions").fetchone()[0])
-    workers = max(1, min(workers or os.cpu_count() or 1, len(todo) or 1))
-    by_id = {row["id"]: row for row in todo}
-    jobs = [(row["id"], str(corpus.path_of(row))) for row in todo]
     # Built here first so a missing model fails once, before any worker starts.
     recorded = FaceExtractor(**settings).settings()
-    if workers == 1:
-        _init_worker(settings)
-        pool, results = None, map(process_image, jobs)
-    else:
-        # fork: works from any caller (no __main__ guard needed, unlike spawn); the children
-        # never touch the parent's SQLite connection. A worker that dies (a crash in native
-        # code) raises BrokenProcessPool here instead of hanging; a rerun goes on from there.
-        pool = ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"),
-                                   initializer=_init_worker, initargs=(settings,))
-        results = _bounded(pool, jobs, window=4 * workers)
-    bar = tqdm(total=len(jobs), unit="img", desc="extract", disable=not progress)
+    with tqdm(total=n_todo, unit="img", desc="extract", disable=not progress) as bar, \
+            _results(corpus, settings, n_todo, workers=workers, cluster=cluster, send=send,
+                     batch=batch) as results:
+        commit_results(corpus, results, recorded, stats, batch=batch, on_commit=bar.update)
+    if write_stage:
+        write_faces_stage(corpus)
+    return stats
+
+
+def commit_results(corpus: Corpus, results, settings: dict, stats: ExtractStats, *,
+                   batch: int = 16, on_commit=None) -> None:
+    """The single writer: results as they arrive -> one transaction per `batch` images (or
+    every 5 s when results trickle in)."""
     pending: list[dict] = []
     last = time.monotonic()
 
@@ -257,26 +224,44 @@ def run_extract(corpus: Corpus, *, size: int | None = None, detector: str = "hog
         nonlocal last
         if pending:
             with corpus.transaction():
-                for res in pending:
-                    _commit(corpus, by_id[res["id"]], res, recorded, stats)
-            stats.images += len(pending)
-            bar.update(len(pending))
+                stats.images += sum(_commit(corpus, res, settings, stats) for res in pending)
+            if on_commit:
+                on_commit(len(pending))
             pending.clear()
         last = time.monotonic()
 
+    for res in results:
+        pending.append(res)
+        if len(pending) >= batch or time.monotonic() - last > 5:
+            flush()
+    flush()
+
+
+@contextlib.contextmanager
+def _results(corpus: Corpus, settings: dict, n_todo: int, *, workers, cluster, send, batch):
+    """The result dicts of every pending image, as they finish, from wherever they run."""
+    jobs = pending_jobs(corpus)
+    if cluster:
+        from .extract_cluster import cluster_results   # Dask is imported only when asked for
+        with cluster_results(corpus, jobs, settings, cluster=cluster, send=send,
+                             n_todo=n_todo, batch=batch) as results:
+            yield results
+        return
+    jobs = ((item_id, str(corpus.root / rel)) for item_id, rel in jobs)
+    workers = max(1, min(workers or os.cpu_count() or 1, n_todo or 1))
+    if workers == 1:
+        _init_worker(settings)
+        yield map(process_image, jobs)
+        return
+    # fork: works from any caller (no __main__ guard needed, unlike spawn); the children
+    # never touch the parent's SQLite connection. A worker that dies (a crash in native
+    # code) raises BrokenProcessPool here instead of hanging; a rerun goes on from there.
+    pool = ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"),
+                               initializer=_init_worker, initargs=(settings,))
     try:
-        for res in results:
-            pending.append(res)
-            if len(pending) >= batch or time.monotonic() - last > 5:
-                flush()
-        flush()
+        yield _bounded(pool, jobs, window=4 * workers)
     finally:
-        if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
-        bar.close()
-    if write_stage:
-        write_faces_stage(corpus)
-    return stats
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def write_faces_stage(corpus: Corpus) -> dict:

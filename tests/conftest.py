@@ -36,3 +36,12 @@ def artifacts() -> Path:
     """Where tests leave screenshots and PNGs a person should look at."""
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def dask_processes(tmp_path_factory):
+    """A real `dask scheduler` + `dask worker --nworkers 2` on 127.0.0.1, shared by the
+    cluster tests of every stage (starting one costs seconds on 2 cores)."""
+    from tests.daskproc import DaskProcesses
+    with DaskProcesses(tmp_path_factory.mktemp("dask"), nworkers=2) as procs:
+        yield procs

@@ -4,10 +4,8 @@ import json
 import os
 import pickle
 import signal
-import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +14,8 @@ from PIL import Image
 
 from corpus import Corpus, UnsafePickleError, load_stage, to_array
 from curate.extract import pending_images, run_extract
+
+from .extract_run import start_until_committed
 
 ROOT = Path(__file__).resolve().parents[2]
 # faces per photo (photos/PROVENANCE.md); a set where a frontal detector may fairly differ:
@@ -205,23 +205,11 @@ def test_kill_minus_9_then_rerun_loses_and_duplicates_nothing(tmp_path, shared_d
     n_images = c.count(kind="image")
     c.close()
     # upsample 2 makes each image slow enough that the kill lands mid-run
-    cmd = [sys.executable, "-m", "curate", "extract", str(root), "--workers", "2", "--batch", "2",
-           "--upsample", "2", "--no-progress"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    db = sqlite3.connect(f"file:{root / 'catalog.sqlite'}?mode=ro", uri=True, timeout=30)
-    done_at_kill, deadline = 0, time.monotonic() + 120
-    while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            done_at_kill = db.execute("SELECT COUNT(*) FROM extractions").fetchone()[0]
-        except sqlite3.OperationalError:      # table not created yet
-            pass
-        if done_at_kill >= 4:
-            break
-        time.sleep(0.02)
+    proc, done_at_kill = start_until_committed(
+        root, ["--workers", "2", "--batch", "2", "--upsample", "2", "--no-progress"], 4,
+        start_new_session=True, stderr=subprocess.DEVNULL)
     os.killpg(proc.pid, signal.SIGKILL)       # the run and its worker processes, no clean-up
     proc.wait()
-    db.close()
     assert 4 <= done_at_kill < n_images, "the kill must land mid-run for this test to mean anything"
     c = Corpus(root, create=False)
     mid = c.db.execute("SELECT COUNT(*) FROM extractions").fetchone()[0]

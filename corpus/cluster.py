@@ -1,0 +1,195 @@
+"""Fan a stage's work out to a Dask cluster while the driver stays the catalog's only writer.
+
+    with connect("local:2") as client:              # or "tcp://HOST:8786", or a scheduler file
+        for tag, result in run_batches(client, work, batches, fingerprint=fp):
+            ...                                     # commit it: only this process writes
+
+`work(*args, items)` runs on a worker and returns one result per item, in order; exceptions for
+single items are the work function's to turn into results. The driver keeps a bounded number
+of batches in flight (so its memory is flat at any corpus size) and yields per-item results as
+batches finish, in completion order. Dask reschedules the tasks of a worker that dies; a batch
+that has killed `distributed.scheduler.allowed-failures` + 1 workers comes back as
+KilledWorker and is split into single items, and a single item that does it again is tried
+once more with nothing else in flight: one poisonous input is pinned down and reported (its
+result is the KilledWorker) while everything else goes on.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Iterator
+
+CLUSTER_HELP = ("run on Dask: local:N starts N worker processes here; tcp://HOST:8786 uses a "
+                "running scheduler (or give its scheduler JSON file)")
+WAIT_FOR_WORKERS_S = 60
+LOCAL_HTTP = {"dashboard": False, "dashboard_address": "127.0.0.1:0"}
+
+
+class ClusterError(RuntimeError):
+    """A cluster that cannot be reached or whose workers cannot do the work; says why."""
+
+
+@dataclass(frozen=True)
+class ClusterSpec:
+    local: int | None = None        # local:N
+    address: str | None = None      # tcp://host:port (any scheme Dask knows)
+    scheduler_file: str | None = None
+
+    def __str__(self) -> str:
+        return f"local:{self.local}" if self.local else self.address or self.scheduler_file
+
+
+def parse_cluster(spec: str) -> ClusterSpec:
+    spec = (spec or "").strip()
+    m = re.fullmatch(r"local:(\d+)", spec)
+    if m:
+        if int(m.group(1)) < 1:
+            raise ClusterError("local:N needs N >= 1 worker processes")
+        return ClusterSpec(local=int(m.group(1)))
+    if re.fullmatch(r"[a-z][a-z0-9+.-]*://\S+", spec):
+        return ClusterSpec(address=spec)
+    if spec.endswith(".json"):
+        if not os.path.isfile(spec):
+            raise ClusterError(f"scheduler file {spec} does not exist")
+        return ClusterSpec(scheduler_file=spec)
+    raise ClusterError(f"--cluster {spec!r}: expected local:N, tcp://HOST:PORT or a scheduler "
+                       f"JSON file")
+
+
+@contextlib.contextmanager
+def connect(spec, *, wait_s: float = WAIT_FOR_WORKERS_S,
+            timeout_s: float = 10):
+    """A Client on the cluster, closed (and a local cluster shut down) on the way out.
+    A Client given instead of a spec is used as it is and left open (a notebook's own)."""
+    from dask.distributed import Client, LocalCluster
+
+    if isinstance(spec, Client):
+        yield spec
+        return
+    spec = parse_cluster(spec) if isinstance(spec, str) else spec
+    cluster = None
+    try:
+        if spec.local:
+            # One thread per process: dlib and the image decoders hold the GIL, so threads
+            # would only take turns. No dashboard; the scheduler's HTTP endpoint (health,
+            # metrics) takes a free port on 127.0.0.1 instead of 8787 on every interface.
+            cluster = LocalCluster(n_workers=spec.local, threads_per_worker=1, processes=True,
+                                   dashboard_address=None, silence_logs=logging.ERROR,
+                                   scheduler_kwargs=LOCAL_HTTP)
+            client = Client(cluster, set_as_default=False)
+        else:
+            kw = ({"address": spec.address} if spec.address
+                  else {"scheduler_file": spec.scheduler_file})
+            client = Client(timeout=f"{timeout_s}s", set_as_default=False, **kw)
+    except (OSError, TimeoutError) as exc:
+        if cluster is not None:
+            cluster.close()
+        raise ClusterError(f"cannot reach the Dask scheduler at {spec}: {exc}") from None
+    try:
+        try:
+            client.wait_for_workers(1, timeout=wait_s)
+        except TimeoutError:
+            raise ClusterError(f"no Dask worker joined the scheduler at {spec} within "
+                               f"{wait_s:.0f} s; start some with `dask worker {spec}`") from None
+        yield client
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def total_threads(client) -> int:
+    return max(1, sum(client.nthreads().values()))
+
+
+def _call(work: Callable, fingerprint: Callable | None, args: tuple, items: list) -> tuple:
+    """What a task runs on the worker: the work, plus what the driver checks it ran with."""
+    return (fingerprint() if fingerprint else None), work(*args, items)
+
+
+def run_batches(client, work: Callable, batches: Iterable[list[tuple[Any, Any]]], *,
+                args: tuple = (), fingerprint: Callable | None = None, window: int | None = None,
+                name: str = "ferkit") -> Iterator[tuple[Any, Any]]:
+    """Yield (tag, result) for every (tag, item) of every batch, as batches finish.
+
+    Only the items travel; tags stay on the driver. `fingerprint()`, if given, runs on the
+    driver and on every worker: a worker whose value differs (other library versions would
+    give other bytes) stops the run with a ClusterError before any of its results are used.
+    """
+    from dask.distributed import as_completed
+    from distributed import KilledWorker
+
+    expected = fingerprint() if fingerprint else None
+    window = window or 2 * total_threads(client) + 1
+    queue = iter(batches)
+    split: list[list] = []          # single items of a batch that kept killing workers
+    suspects: list[list] = []       # single items that did too; each retried alone at the end
+    live: dict[str, tuple] = {}     # task key -> (future, batch, ran alone)
+    running = as_completed(loop=client.loop)
+
+    def submit() -> bool:
+        batch, alone = (split.pop() if split else next(queue, None)), False
+        if batch is None:
+            # Dask also fails the tasks that merely waited on a dying worker, so a single
+            # item is only judged once it has killed a worker with nothing else in flight.
+            if not suspects or live:
+                return False
+            batch, alone = suspects.pop(), True
+        key = f"{name}-{uuid.uuid4().hex}"
+        fut = client.submit(_call, work, fingerprint, args, [item for _, item in batch],
+                            key=key, pure=False, retries=1)
+        live[key] = (fut, batch, alone)
+        running.add(fut)
+        return True
+
+    try:
+        while len(live) < window and submit():
+            pass
+        for fut in running:
+            _, batch, alone = live.pop(fut.key)
+            try:
+                got, results = fut.result()
+            except KilledWorker as exc:
+                if alone:
+                    got, results = expected, [exc]
+                else:
+                    (split if len(batch) > 1 else suspects).extend([p] for p in batch)
+                    got, results = expected, []
+            except Exception as exc:
+                raise ClusterError(worker_failure(exc)) from exc
+            finally:
+                fut.release()
+            if got != expected:
+                raise ClusterError(f"a worker differs from this driver: {explain(expected, got)}")
+            while len(live) < window and submit():
+                pass
+            yield from zip((tag for tag, _ in batch), results)
+    finally:
+        # The run stopped early (an error, Ctrl-C): drop what is queued on the cluster.
+        with contextlib.suppress(Exception):
+            if live:
+                client.cancel([f for f, *_ in live.values()], force=True)
+
+
+def worker_failure(exc: BaseException) -> str:
+    text = f"a task failed on a worker: {type(exc).__name__}: {' '.join(str(exc).split())}"
+    chain, seen = exc, set()
+    while chain is not None and id(chain) not in seen:
+        seen.add(id(chain))
+        if isinstance(chain, ImportError):
+            return (f"{text} ({type(chain).__name__}: {chain}; every worker needs ferkit "
+                    f"importable, e.g. started from the ferkit folder or with it on PYTHONPATH, "
+                    f"and the same requirements installed)")
+        chain = chain.__cause__ or chain.__context__
+    return text
+
+
+def explain(expected: dict | None, got: dict | None) -> str:
+    expected, got = expected or {}, got or {}
+    diff = [f"{k}: worker {got.get(k)!r}, driver {expected.get(k)!r}"
+            for k in sorted(set(expected) | set(got)) if expected.get(k) != got.get(k)]
+    return "; ".join(diff) + " (install the same versions on every machine)"
