@@ -12,6 +12,8 @@ COMMANDS = {
     "dedup": ("curate.cmd_dedup", "find exact and near duplicates across every source"),
     "split": ("curate.cmd_split", "stratified, leak-free train/val/test split"),
     "stats": ("curate.cmd_stats", "counts by source x class x split x status, balance chart"),
+    "issues": ("curate.cmd_issues", "faces whose label is most likely wrong (cleanlab on "
+                                    "out-of-sample scores)"),
 }
 
 if __name__ == "__main__":

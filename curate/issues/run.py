@@ -1,0 +1,102 @@
+"""The pass behind `python -m curate issues`: scores -> finders -> one ranking, kept in the catalog.
+
+The ranking (flagged issues, best first) is written to the `label_issues` table in one
+transaction, replacing the previous one, so the labeler's `--order issues` and `--apply`
+read exactly what the last run printed.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from corpus import now
+
+from .base import Issue, combine
+from .labels import NoiseEstimate, label_issues
+from .near_copies import near_copy_issues
+from .scores import Scores, load_scores
+from .unusable import unusable_issues
+
+# The finders besides the model's (labels.py, which needs the scores): each takes the corpus
+# and keyword context (probs_of, progress) and returns Issues. A new kind of issue is one
+# module and one line here.
+FINDERS = {"near_copy": near_copy_issues, "unusable": unusable_issues}
+
+DDL = """
+CREATE TABLE IF NOT EXISTS label_issues (
+    item_id   INTEGER PRIMARY KEY REFERENCES items(id),
+    rank      INTEGER NOT NULL,           -- 1 = most likely wrong
+    score     REAL NOT NULL,              -- 0..1, higher = more likely wrong
+    given     TEXT,                       -- the label when ranked
+    suggested TEXT,                       -- a class, 'reject', or NULL (look, no suggestion)
+    reasons   TEXT NOT NULL,              -- JSON list
+    kinds     TEXT NOT NULL,              -- JSON list: label | near_copy | unusable
+    model     TEXT,                       -- the scores' model and run (NULL: --no-model)
+    run       TEXT,
+    sample    TEXT,                       -- oos, or in/unknown when forced
+    at        TEXT NOT NULL
+);
+"""
+
+
+@dataclass
+class IssuesResult:
+    ranked: list[Issue] = field(default_factory=list)      # every face with a score or issue
+    scores: Scores | None = None
+    noise: NoiseEstimate | None = None
+    provenance: dict = field(default_factory=dict)          # item id -> source fields
+    accuracy: float | None = None       # the scores' argmax against the given labels
+    majority: float | None = None       # what always answering the commonest class gets
+
+    @property
+    def issues(self) -> list[Issue]:
+        return [i for i in self.ranked if i.flagged]
+
+
+def provenance(corpus, ids) -> dict[int, dict]:
+    """source_dataset (or scraper engine), orig_name, source_split of each face, taken from its
+    own first provenance row, else from the image it was cut from."""
+    first: dict[int, dict] = {}
+    for r in corpus.db.execute("SELECT item_id, COALESCE(source_dataset, engine) AS ds,"
+                               " orig_name, source_split FROM provenance ORDER BY id"):
+        first.setdefault(r[0], {"source_dataset": r[1], "orig_name": r[2],
+                                "source_split": r[3]})
+    parent = dict(corpus.db.execute("SELECT id, parent_id FROM items WHERE parent_id IS NOT NULL"))
+    empty = {"source_dataset": None, "orig_name": None, "source_split": None}
+    return {i: first.get(i) or first.get(parent.get(i)) or empty for i in ids}
+
+
+def find_issues(corpus, *, model: str | None = None, allow_in_sample: bool = False,
+                use_model: bool = True, progress: bool = True) -> IssuesResult:
+    """Raises scores.ScoresError (the refusal) when there are only in-sample scores."""
+    corpus.ensure(DDL)
+    out = IssuesResult()
+    labeled: list[Issue] = []
+    if use_model:
+        out.scores = load_scores(corpus, model=model, allow_in_sample=allow_in_sample)
+        labeled, out.noise = label_issues(out.scores)
+    s = out.scores
+    rows = {int(i): dict(zip(s.classes, map(float, p))) for i, p in zip(s.item_ids, s.probs)
+            } if s else {}
+    if s is not None and len(s.labels):
+        out.accuracy = float((s.probs.argmax(axis=1) == s.labels).mean())
+        out.majority = float(np.bincount(s.labels).max() / len(s.labels))
+    found = [f(corpus, probs_of=rows.get, progress=progress) for f in FINDERS.values()]
+    out.ranked = combine(labeled, *found)
+    out.provenance = provenance(corpus, [i.item_id for i in out.ranked])
+    _save(corpus, out)
+    return out
+
+
+def _save(corpus, out: IssuesResult) -> None:
+    s, at = out.scores, now()
+    with corpus.transaction():
+        corpus.db.execute("DELETE FROM label_issues")
+        corpus.db.executemany(
+            "INSERT INTO label_issues VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            [(i.item_id, n, i.score, i.given, i.suggested, json.dumps(i.reasons),
+              json.dumps(i.kinds), s.model if s else None, s.run if s else None,
+              ("oos" if s.out_of_sample else "in-sample") if s else None, at)
+             for n, i in enumerate(out.issues, 1)])
