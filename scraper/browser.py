@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import tempfile
 import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -24,6 +22,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from tqdm import tqdm
 
+from . import chromium
 from .engines.base import BlockedPage, Engine, Result
 
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -51,8 +50,6 @@ const frame = () => new Promise(r => requestAnimationFrame(() => requestAnimatio
   done(document.body.scrollHeight);
 })();
 """
-PROFILE_PREFIX = "ferkit-chromium-"
-STALE_PROFILE_S = 3600      # a younger profile may belong to a Chromium that is still starting
 GROWTH_JS = "return [document.body.scrollHeight, document.getElementsByTagName('*').length];"
 
 
@@ -61,52 +58,16 @@ def is_local(url: str | None) -> bool:
     return host in ("127.0.0.1", "localhost", "::1")
 
 
-def _profiles_in_use() -> set[str]:
-    used = set()
-    for entry in os.listdir("/proc") if os.path.isdir("/proc") else ():
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/cmdline", "rb") as fh:
-                    for arg in fh.read().split(b"\0"):
-                        if arg.startswith(b"--user-data-dir="):
-                            used.add(arg.split(b"=", 1)[1].decode(errors="replace"))
-            except OSError:
-                continue
-    return used
+class _Service(Service):
+    """chromedriver in a session of its own, reported to the watchdog the moment it exists."""
 
+    def __init__(self, on_start, **kw):
+        super().__init__(CHROMEDRIVER, popen_kw={"start_new_session": True}, **kw)
+        self.on_start = on_start
 
-def _remove_stale_profiles() -> None:
-    """Profiles left by a kill -9: old, and no running process uses them."""
-    if not os.path.isdir("/proc"):
-        return
-    root = tempfile.gettempdir()
-    old = [os.path.join(root, n) for n in os.listdir(root) if n.startswith(PROFILE_PREFIX)]
-    old = [p for p in old if time.time() - os.path.getmtime(p) > STALE_PROFILE_S]
-    if old:
-        used = _profiles_in_use()
-        for p in old:
-            if p not in used:
-                shutil.rmtree(p, ignore_errors=True)
-
-
-def _kill_profile_processes(profile: str | None) -> None:
-    """SIGKILL Chromium processes still using our own temporary profile.
-
-    When chromedriver dies, quit() cannot reach Chromium and it lives on as an orphan. Its
-    command line names the unique --user-data-dir we created, so only our processes match.
-    """
-    if not profile or not os.path.isdir("/proc"):
-        return
-    needle = f"--user-data-dir={profile}".encode()
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/cmdline", "rb") as fh:
-                if needle in fh.read():
-                    os.kill(int(entry), signal.SIGKILL)
-        except (OSError, ProcessLookupError):
-            continue
+    def _start_process(self, path: str) -> None:    # selenium's hook that runs Popen
+        super()._start_process(path)
+        self.on_start(self.process.pid)
 
 
 @dataclass
@@ -119,18 +80,21 @@ class Page:
 
 class Browser:
     def __init__(self, *, local: bool = True, wait_s: float = 1.5, patience: int = 2,
-                 max_rounds: int = 60, page_load_timeout: float = 30.0, progress: bool = False):
+                 max_rounds: int = 60, page_load_timeout: float = 30.0, progress: bool = False,
+                 allowed_ports=()):
         self.progress = progress
         self.local, self.wait_s, self.patience, self.max_rounds = local, wait_s, patience, max_rounds
         self.page_load_timeout = page_load_timeout
+        self.allowed_ports = tuple(allowed_ports)
         self.driver: webdriver.Chrome | None = None
-        self._profile: str | None = None
+        self._home = self._profile = self._pgid = self._watchdog = None
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> "Browser":
         if self.driver is None:
-            _remove_stale_profiles()
-            self._profile = tempfile.mkdtemp(prefix=PROFILE_PREFIX)
+            chromium.remove_stale()
+            self._home = chromium.make_home()
+            self._profile = str(self._home / "profile")
             opts = webdriver.ChromeOptions()
             opts.binary_location = CHROMIUM
             for flag in QUIET_FLAGS:
@@ -138,26 +102,50 @@ class Browser:
             opts.add_argument(f"--user-data-dir={self._profile}")
             if self.local:
                 opts.add_argument(LOCAL_ONLY)
+            if self.allowed_ports:
+                # Chromium refuses ports it deems unsafe (9, 25, ...) without trying them, which
+                # would hide what is really there (nothing listening, say) behind ERR_UNSAFE_PORT.
+                opts.add_argument("--explicitly-allowed-ports="
+                                  + ",".join(map(str, self.allowed_ports)))
+            self._watchdog = chromium.Watchdog()
+            env = {**os.environ, "TMPDIR": str(self._home / "tmp")}
+            service = _Service(self._guard, env=env)
             try:
-                self.driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
-            except WebDriverException as exc:
-                shutil.rmtree(self._profile, ignore_errors=True)
+                self.driver = webdriver.Chrome(service=service, options=opts)
+            except Exception as exc:
+                self._cleanup()
+                msg = exc.msg if isinstance(exc, WebDriverException) else None
                 raise RuntimeError(f"cannot start Chromium ({CHROMIUM} with {CHROMEDRIVER}): "
-                                   f"{exc.msg or exc}") from None
+                                   f"{msg or exc}") from None
             self.driver.set_page_load_timeout(self.page_load_timeout)
             self.driver.set_script_timeout(60)
         return self
+
+    def _guard(self, pgid: int) -> None:
+        self._pgid = pgid
+        self._watchdog.guard(pgid)
 
     def close(self) -> None:
         if self.driver is not None:
             try:
                 self.driver.quit()
             except Exception:
-                pass                    # chromedriver already gone: clean up below
+                pass                    # chromedriver already gone: the group kill ends the rest
             finally:
                 self.driver = None
-                _kill_profile_processes(self._profile)
-                shutil.rmtree(self._profile or "", ignore_errors=True)
+                self._cleanup()
+
+    def _cleanup(self) -> None:
+        """End every process of the browser's group (a Chromium orphaned by a chromedriver
+        crash included), dismiss the watchdog and remove the folder."""
+        chromium.kill_group(self._pgid)
+        self._pgid = None
+        if self._watchdog is not None:
+            self._watchdog.stand_down()
+            self._watchdog = None
+        if self._home is not None:
+            shutil.rmtree(self._home, ignore_errors=True)
+            self._home = None
 
     def __enter__(self) -> "Browser":
         return self.start()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from corpus import Corpus, now
 
@@ -147,7 +148,8 @@ def scrape_queries(corpus: Corpus, queries: list[tuple[str, str | None]], *, eng
                    refresh: bool = False, retry_failed: bool = False, progress: bool = True,
                    browser: Browser | None = None, downloader_kw: dict | None = None, log=None,
                    emit=None) -> list[QueryOutcome]:
-    """Scrape (query, label) pairs in order; one browser for all, started only if needed.
+    """Scrape (query, label) pairs: first every result list (one browser for all, started only
+    if some query has no saved list, closed before any download), then every download.
 
     log(msg): progress notes (stderr by default); emit(line): each query's result line as the
     query ends (stdout by default), once: report() adds only the total and the verdict.
@@ -158,59 +160,75 @@ def scrape_queries(corpus: Corpus, queries: list[tuple[str, str | None]], *, eng
     corpus.ensure(SCRAPE_DDL)
     labels = extend_taxonomy(corpus, sorted({lab for _, lab in queries if lab}), log)
     own_browser = browser is None
-    browser = browser or Browser(local=is_local(eng.base_url), progress=progress)
-    downloader = Downloader(corpus, workers=workers, per_host=per_host, delay=delay,
-                            progress=progress, user=user, retry_failed=retry_failed,
-                            **(downloader_kw or {}))
-    outcomes = []
+    browser = browser or Browser(local=is_local(eng.base_url), progress=progress,
+                                 allowed_ports=_port_of(eng.base_url))
+    outcomes, found = [], []
     try:
+        # The browser closes as soon as the lists are in: downloads take minutes, and a kill
+        # during them must leave no Chromium behind (issue 9 item 7).
         for query, label in queries:
-            label = labels.get(label) if label else None
-            out = _one_query(corpus, eng, browser, downloader, query, label, base_url,
-                             max_results, user, refresh, log)
-            emit(out.line())
+            out = QueryOutcome(query, labels.get(label) if label else None)
             outcomes.append(out)
+            found.append(_collect(corpus, eng, browser, out, base_url, max_results, refresh, log))
     finally:
-        downloader.close()
         if own_browser:
             browser.close()
+    with Downloader(corpus, workers=workers, per_host=per_host, delay=delay, progress=progress,
+                    user=user, retry_failed=retry_failed, **(downloader_kw or {})) as downloader:
+        for out, page in zip(outcomes, found):
+            if page is not None:
+                _download(corpus, eng, downloader, out, page, base_url, max_results, user)
+            emit(out.line())
     return outcomes
 
 
-def _one_query(corpus, eng, browser, downloader, query, label, base_url, max_results, user,
-               refresh, log) -> QueryOutcome:
-    out = QueryOutcome(query, label)
+def _port_of(url: str | None) -> list[int]:
+    try:
+        port = urlsplit(url or "").port
+    except ValueError:
+        return []
+    return [port] if port else []
+
+
+def _collect(corpus, eng, browser, out: QueryOutcome, base_url, max_results, refresh,
+             log) -> tuple[str, list[Result]] | None:
+    """(page URL, results) of a query, saved before returning, or None (out says why)."""
+    query, label = out.query, out.label
     saved = None if refresh else saved_results(corpus, eng.name, query, base_url, max_results)
-    if saved is None:
-        log(f"browsing {eng.name} for {query!r} ...")
-        try:
-            page = browser.collect(eng, query, max_results)
-        except BlockedPage as exc:
-            out.blocked = str(exc)
-        except UnrecognisedPage as exc:
-            out.error = f"unrecognised page: {exc}"
-        except Exception as exc:           # a browser crash must not lose the other queries
-            out.error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
-            browser.close()                # the next query starts a fresh Chromium
-        if not out.ok:
-            with corpus.transaction() as db:
-                _set_query(db, eng.name, query, label, base_url,
-                           "blocked" if out.blocked else "failed", out.blocked or out.error)
-            return out
-        page_url, results = page.page_url, page.results
-        save_results(corpus, eng.name, query, label, base_url, page_url, max_results, results)
-        out.browsed = True
-    else:
-        page_url, results = saved
+    if saved is not None:
+        return saved
+    log(f"browsing {eng.name} for {query!r} ...")
+    try:
+        page = browser.collect(eng, query, max_results)
+    except BlockedPage as exc:
+        out.blocked = str(exc)
+    except UnrecognisedPage as exc:
+        out.error = f"unrecognised page: {exc}"
+    except Exception as exc:           # a browser crash must not lose the other queries
+        out.error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        browser.close()                # the next query starts a fresh Chromium
+    if not out.ok:
+        with corpus.transaction() as db:
+            _set_query(db, eng.name, query, label, base_url,
+                       "blocked" if out.blocked else "failed", out.blocked or out.error)
+        return None
+    save_results(corpus, eng.name, query, label, base_url, page.page_url, max_results,
+                 page.results)
+    out.browsed = True
+    return page.page_url, page.results
+
+
+def _download(corpus, eng, downloader, out: QueryOutcome, page, base_url, max_results,
+              user) -> None:
+    page_url, results = page
     if max_results is not None:
         results = results[:max_results]
-    jobs = jobs_for(results, engine=eng.name, query=query, label=label, page_url=page_url,
-                    user=user)
-    out.summary = downloader.run(jobs, desc=f"{label or '-'}: {query}")
+    jobs = jobs_for(results, engine=eng.name, query=out.query, label=out.label,
+                    page_url=page_url, user=user)
+    out.summary = downloader.run(jobs, desc=f"{out.label or '-'}: {out.query}")
     with corpus.transaction() as db:
-        _set_query(db, eng.name, query, label, base_url, "done", None,
+        _set_query(db, eng.name, out.query, out.label, base_url, "done", None,
                    summary=json.dumps(out.summary.to_dict()))
-    return out
 
 
 EXIT_FAILED, EXIT_BLOCKED, EXIT_UNRECOGNISED, EXIT_STILL_FAILING = 1, 3, 4, 6

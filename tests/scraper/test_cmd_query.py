@@ -6,6 +6,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -23,6 +24,13 @@ def scraper(*args, **kw):
     kw.setdefault("stderr", subprocess.STDOUT)
     return subprocess.Popen([sys.executable, "-m", "scraper", *args], cwd=ROOT,
                             stdout=subprocess.PIPE, text=True, start_new_session=True, **kw)
+
+
+def _parent(proc_dir: Path) -> int | None:
+    try:
+        return int((proc_dir / "stat").read_bytes().rsplit(b")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def recorded(out: Path, query: str) -> int:
@@ -46,7 +54,11 @@ def test_kill_9_mid_download_then_rerun_stores_each_image_once(sandbox, tmp_path
     while recorded(out, Q) < 6 and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
     assert proc.poll() is None, "the scrape finished before it could be killed:\n" + proc.stdout.read()
-    os.killpg(proc.pid, signal.SIGKILL)         # the scraper, its chromedriver and Chromium
+    # The browser was closed when the result list was in, before the first download.
+    home = next(Path(tempfile.gettempdir()).glob(f"ferkit-chromium-{proc.pid}-*"), None)
+    assert home is None and not [p for p in Path("/proc").glob("[0-9]*/comm")
+                                 if _parent(p.parent) == proc.pid]
+    os.kill(proc.pid, signal.SIGKILL)           # kill -9 of the scraper alone
     proc.wait()
     proc.stdout.close()
     done_before = recorded(out, Q)
