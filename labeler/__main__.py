@@ -102,6 +102,9 @@ def print_summary(corpus, path: str) -> int:
     if s["unreviewed"]:
         print(f"label one by one:\n  {py} -m labeler {path} --mode label"
               + (" --order confidence" if s["scored"] else ""))
+    if s["issues"]:
+        print(f"work through the {s['issues']} likely wrong labels (`curate issues`) first:\n"
+              f"  {py} -m labeler {path} --mode label --order issues")
     return 0
 
 

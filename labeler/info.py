@@ -8,6 +8,7 @@ no box. A face item's meta may also carry {"box": [x, y, w, h]}.
 from __future__ import annotations
 
 import json
+import sqlite3
 
 _FACE_KEYS = ("face_id", "item_id", "face_item_id", "id")
 _CORNERS = (("left", "top", "right", "bottom"), ("x0", "y0", "x1", "y1"),
@@ -88,15 +89,64 @@ def _as_box(value):
     return None
 
 
-def top_predictions(db, item_id: int, k: int = 3) -> tuple[str | None, list[tuple[str, float]]]:
-    """(model, [(class, prob)] best first) of the newest prediction for the item."""
-    row = db.execute("SELECT model, classes, probs FROM predictions WHERE item_id=?"
-                     " ORDER BY at DESC LIMIT 1", (item_id,)).fetchone()
+# An out-of-sample row (a model that never trained on the face: crossval) is the honest
+# opinion of a face's label, so it is shown before a newer in-sample one.
+PREFERRED = " ORDER BY (sample = 'oos') DESC, at DESC"
+SAMPLE_NOTE = {"oos": "out-of-sample", "in": "IN-SAMPLE: trained on this face",
+               "unknown": "in- or out-of-sample unknown"}
+
+
+def shown_prediction(db, item_id: int, k: int = 3) -> dict | None:
+    """{model, sample, fold, top: [(class, prob)] best first} of the prediction to show."""
+    row = db.execute("SELECT model, classes, probs, sample, fold FROM predictions"
+                     " WHERE item_id=?" + PREFERRED + " LIMIT 1", (item_id,)).fetchone()
     if row is None:
-        return None, []
+        return None
     try:
         pairs = list(zip(json.loads(row[1]), (float(p) for p in json.loads(row[2]))))
     except (ValueError, TypeError):
-        return row[0], []
+        pairs = []
     pairs.sort(key=lambda cp: -cp[1])
-    return row[0], pairs[:k]
+    return {"model": row[0], "sample": row[3], "fold": row[4], "top": pairs[:k]}
+
+
+def top_predictions(db, item_id: int, k: int = 3) -> tuple[str | None, list[tuple[str, float]]]:
+    """(model, [(class, prob)] best first) of the prediction shown for the item."""
+    shown = shown_prediction(db, item_id, k)
+    return (shown["model"], shown["top"]) if shown else (None, [])
+
+
+def describe_prediction(shown: dict | None) -> str:
+    if not shown or not shown["top"]:
+        return "no model predictions"
+    fold = f", fold {shown['fold']}" if shown["fold"] else ""
+    return (f"model {shown['model']} ({SAMPLE_NOTE.get(shown['sample'], shown['sample'])}"
+            f"{fold}):\n" + "\n".join(f"  {c:<9} {p:6.1%}" for c, p in shown["top"]))
+
+
+def issue_of(db, item_id: int) -> dict | None:
+    """The face's row in `curate issues`' ranking (label_issues), or None."""
+    try:
+        row = db.execute("SELECT rank, score, given, suggested, reasons, (SELECT COUNT(*)"
+                         " FROM label_issues) FROM label_issues WHERE item_id=?",
+                         (item_id,)).fetchone()
+    except sqlite3.OperationalError:           # no `curate issues` run on this corpus yet
+        return None
+    if row is None:
+        return None
+    try:
+        reasons = json.loads(row[4])
+    except ValueError:
+        reasons = [str(row[4])]
+    return {"rank": row[0], "score": row[1], "given": row[2], "suggested": row[3],
+            "reasons": reasons, "of": row[5]}
+
+
+def describe_issue(issue: dict | None) -> str:
+    if issue is None:
+        return ""
+    suggestion = {None: "(look: no suggestion)", "reject": "reject"}.get(
+        issue["suggested"], issue["suggested"])
+    return (f"ISSUE {issue['rank']}/{issue['of']}  score {issue['score']:.2f}:  given "
+            f"{issue['given'] or '-'} -> suggested {suggestion}   [a accepts]\n"
+            + "\n".join(f"  {r}" for r in issue["reasons"][:3]))

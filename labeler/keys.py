@@ -13,6 +13,8 @@ LABEL_KEYS = [
     ("<Key-x>", "reject", "x"),
     ("<Key-X>", "reject", None),              # Caps Lock on must not make keys dead
     ("<space>", "keep", "space"),
+    ("<Key-a>", "suggest", "a"),
+    ("<Key-A>", "suggest", None),
     ("<Right>", "next", "Right"),
     ("<Left>", "prev", "Left"),
     ("<Control-z>", "undo", "ctrl+z"),
@@ -32,6 +34,7 @@ REVIEW_KEYS = [
 DESCRIPTIONS = {
     "reject": "reject: not a face / unusable, then next",
     "keep": "keep the current label (mark reviewed), then next",
+    "suggest": "accept the issue's suggestion (its label, or reject), then next",
     "next": "next without changing anything",
     "prev": "previous without changing anything",
     "undo": "undo your last action (works across restarts)",

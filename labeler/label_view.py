@@ -5,7 +5,7 @@ import json
 import tkinter as tk
 
 from . import keys
-from .info import top_predictions
+from .info import describe_issue, describe_prediction, issue_of, shown_prediction
 from .prefetch import Task, placeholder
 from .summary import empty_queue_hint
 from .widgets import BG, FG, FlowRow, ImageSlot, button, follow_width, tip
@@ -53,7 +53,15 @@ class LabelView:
         self.preds = tk.Label(side, bg=BG, fg="#9fd3ff", justify="left", anchor="nw",
                               font=("TkFixedFont", 11))
         self.preds.grid(row=2, column=0, sticky="ew", pady=(6, 0))
-        tip(self.preds, "A model's top-3 classes (from `train score`), if scored")
+        tip(self.preds, "A model's top-3 classes (`train crossval` / `train score`), and "
+                        "whether it trained on this face (in-sample) or not (out-of-sample)")
+        # `curate issues`' verdict on this face, across the whole width (reasons run long)
+        self.issue = tk.Label(top, bg=BG, fg="#ffb86b", justify="left", anchor="nw",
+                              font=("TkDefaultFont", 12))
+        self.issue.grid(row=1, column=0, columnspan=2, sticky="ew", pady=(6, 0))
+        follow_width(self.issue, top)
+        tip(self.issue, "Why `curate issues` thinks this label is wrong: a accepts the "
+                        "suggestion, 1..9 relabel, x rejects, space keeps")
         self._buttons(parent)
         self._bind()
 
@@ -71,6 +79,7 @@ class LabelView:
         row2.grid(row=2, column=0, sticky="ew", padx=8, pady=(0, 6))
         for text, action, command in (("x reject", "reject", self.do_reject),
                                       ("space keep", "keep", self.do_keep),
+                                      ("a accept suggestion", "suggest", self.do_suggest),
                                       ("< prev", "prev", lambda: self.move(-1)),
                                       ("next >", "next", lambda: self.move(1)),
                                       ("undo", "undo", self.do_undo),
@@ -86,6 +95,7 @@ class LabelView:
                 for event in keys.tk_keys(key):
                     root.bind(event, lambda e, c=cls: self.do_label(c))
         actions = {"reject": self.do_reject, "keep": self.do_keep, "undo": self.do_undo,
+                   "suggest": self.do_suggest,
                    "next": lambda: self.move(1), "prev": lambda: self.move(-1)}
         for event, action, _ in keys.LABEL_KEYS:
             if action in actions:
@@ -109,6 +119,17 @@ class LabelView:
         if self._current() is not None:
             self.app.session.keep(self._current())
             self.move(1, force=True)
+
+    def do_suggest(self) -> None:
+        """The issue's suggestion, as if its key were pressed: a class key, or x to reject."""
+        item_id = self._current()
+        issue = issue_of(self.app.corpus.db, item_id) if item_id is not None else None
+        if issue is None or not issue["suggested"]:
+            self.app.root.bell()            # nothing to accept on this face
+        elif issue["suggested"] == "reject":
+            self.do_reject()
+        else:
+            self.do_label(issue["suggested"])
 
     def do_undo(self) -> None:
         item_id = self.app.session.undo()
@@ -148,7 +169,7 @@ class LabelView:
             self.face_slot.text(f"Nothing to label ({app.filters}).\n\n"
                                 + empty_queue_hint(app.corpus))
             self.source_slot.text("")
-            for label in (self.info, self.preds):
+            for label in (self.info, self.preds, self.issue):
                 self._set(label, "")
             app.refresh_status("0/0")
             return
@@ -157,9 +178,8 @@ class LabelView:
         self._paint(self.face_slot, face, "no stored bytes")
         self._paint(self.source_slot, src, "no source image (imported crop)")
         self._set(self.info, self._describe(row))
-        model, top = top_predictions(app.corpus.db, item_id)
-        self._set(self.preds, (f"model {model}:\n" + "\n".join(
-            f"  {c:<9} {p:6.1%}" for c, p in top)) if top else "no model predictions")
+        self._set(self.preds, describe_prediction(shown_prediction(app.corpus.db, item_id)))
+        self._set(self.issue, describe_issue(issue_of(app.corpus.db, item_id)))
         end = "  (end of queue)" if q.pos == len(q) - 1 else ""
         app.refresh_status(f"{q.pos + 1}/{len(q)}{end}")
         app.root.after_idle(self.prefetch)

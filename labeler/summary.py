@@ -20,6 +20,8 @@ def summarize(corpus) -> dict:
                           " AND reviewed=0"),
         "rejected": one("SELECT COUNT(*) FROM items WHERE kind='face' AND status='rejected'"),
         "scored": one("SELECT COUNT(DISTINCT item_id) FROM predictions"),
+        "issues": one("SELECT COUNT(*) FROM label_issues") if db.execute(
+            "SELECT 1 FROM sqlite_master WHERE name='label_issues'").fetchone() else 0,
         "labelers": [r[0] for r in db.execute(
             "SELECT DISTINCT user FROM label_events WHERE user IS NOT NULL AND undone=0"
             " AND new_source='human' ORDER BY user")],

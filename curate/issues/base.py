@@ -23,8 +23,9 @@ class Issue:
     flagged: bool = True           # False: ranked (every scored face is) but not an issue
 
     def merge(self, other: "Issue") -> "Issue":
-        """Keep the stronger suggestion; a reject outranks a relabel when it scores higher."""
-        first, second = (self, other) if self.score >= other.score else (other, self)
+        """Keep the stronger suggestion (a flagged issue's before an unflagged one's, then the
+        higher score's), its reasons first; the score is the higher of the two."""
+        first, second = sorted((self, other), key=lambda i: (i.flagged, i.score), reverse=True)
         return Issue(self.item_id, self.given, first.suggested or second.suggested,
                      max(self.score, other.score), first.reasons + second.reasons,
                      list(dict.fromkeys(first.kinds + second.kinds)),
