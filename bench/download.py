@@ -15,6 +15,14 @@ images repeat byte-for-byte as they would on a real web.
 img2dataset is installed only for this benchmark: `.venv/bin/pip install img2dataset`.
 
     .venv/bin/python bench/download.py [--n 2000] [--threads 16] [--unique] [--max-seconds 600]
+    .venv/bin/python bench/download.py --cluster local:2 [--n 2000] [--threads 16]
+
+--cluster SPEC compares ferkit's local thread pool with ferkit on a Dask cluster instead (no
+img2dataset): the URLs alternate between two host names of the same server (127.0.0.1 and
+localhost), --per-host is half the threads, so both runs have the same requests in flight
+(the cluster's workers each take one host at a time, politeness being per host cluster-wide).
+It prints images/s of both, their ratio, and the image bytes each cluster worker fetched per
+second.
 """
 from __future__ import annotations
 
@@ -97,16 +105,44 @@ def serve(port_q, n: int, unique: bool, shared: str) -> None:
     httpd.serve_forever()
 
 
-def run_ferkit(urls: list[str], threads: int, work: Path) -> tuple[float, int]:
-    corpus = Corpus(work / "ferkit")
+def run_ferkit(urls: list[str], threads: int, work: Path, per_host: int | None = None,
+               cluster=None, name: str = "ferkit") -> tuple[float, int]:
+    corpus = Corpus(work / name)
     jobs = [Job(u, None, {"engine": "bench", "query": "bench", "page_url": None}) for u in urls]
     t0 = time.perf_counter()
-    s = Downloader(corpus, workers=threads, per_host=threads, timeout=(5, 20),
-                   progress=False).run(jobs)
+    with Downloader(corpus, workers=threads, per_host=per_host or threads, timeout=(5, 20),
+                    progress=False, cluster=cluster) as d:
+        s = d.run(jobs)
     dt = time.perf_counter() - t0
-    print(f"  ferkit: {s}")
+    print(f"  {name}: {s}")
     corpus.close()
     return dt, s.downloaded + s.duplicates
+
+
+def bench_cluster(args, port: int, work: Path) -> int:
+    from corpus.cluster import connect, total_threads
+    urls = [f"http://{('127.0.0.1', 'localhost')[i % 2]}:{port}/img/{i}.jpg"
+            for i in range(args.n)]
+    per_host = max(1, args.threads // 2)
+    print(f"{args.n} URLs on 2 host names, {args.threads} requests in flight "
+          f"(--per-host {per_host}); load {os.getloadavg()}")
+    run_ferkit(urls[:20], args.threads, work, per_host, name="warm-pool")
+    t_p, ok_p = run_ferkit(urls, args.threads, work, per_host, name="pool")
+    with connect(args.cluster, threads=4) as client:
+        workers = len(client.nthreads())
+        run_ferkit(urls[:20], args.threads, work, per_host, client, name="warm-cluster")
+        t_c, ok_c = run_ferkit(urls, args.threads, work, per_host, client, name="cluster")
+    with Corpus(work / "cluster") as c:         # every fetched body, duplicates included
+        nbytes = sum((c.root / path).stat().st_size * n for path, n in c.db.execute(
+            "SELECT i.path, COUNT(*) FROM items i JOIN provenance p ON p.item_id = i.id"
+            " WHERE i.path IS NOT NULL GROUP BY i.id"))
+    print(f"local pool {ok_p:5d} images in {t_p:6.2f} s = {ok_p / t_p:7.1f} images/s")
+    print(f"cluster    {ok_c:5d} images in {t_c:6.2f} s = {ok_c / t_c:7.1f} images/s "
+          f"({workers} workers); load {os.getloadavg()}")
+    print(f"fetched bytes per worker: {nbytes / t_c / workers / 1e6:.2f} MB/s "
+          f"({nbytes / 1e6:.1f} MB in all)")
+    print(f"ratio cluster / pool = {t_p / t_c:.2f}")
+    return 0
 
 
 def run_img2dataset(urls: list[str], threads: int, work: Path) -> tuple[float, int, float]:
@@ -136,12 +172,14 @@ def main() -> int:
     ap.add_argument("--threads", type=int, default=16)
     ap.add_argument("--unique", action="store_true", help="distinct bytes behind every URL")
     ap.add_argument("--max-seconds", type=int, default=600, help="abort the whole run after this")
+    ap.add_argument("--cluster", metavar="SPEC", help="ferkit on Dask against ferkit's pool")
     args = ap.parse_args()
     if not SHARED.is_dir():
         print(f"no real data at {SHARED}", file=sys.stderr)
         return 2
     try:
-        import img2dataset  # noqa: F401
+        if not args.cluster:        # the cluster run compares ferkit with itself
+            import img2dataset  # noqa: F401
     except ImportError:
         print("img2dataset is not installed: .venv/bin/pip install img2dataset", file=sys.stderr)
         return 2
@@ -158,6 +196,8 @@ def main() -> int:
     server.start()
     try:
         port = q.get(timeout=60)
+        if args.cluster:
+            return bench_cluster(args, port, work)
         urls = [f"http://127.0.0.1:{port}/img/{i}.jpg" for i in range(args.n)]
         n_pool = len(pool_of_images(SHARED))
         print(f"{args.n} URLs over {n_pool} real images, {args.threads} threads each, "

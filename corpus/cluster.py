@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections import deque
 import os
 import re
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator
@@ -61,10 +63,11 @@ def parse_cluster(spec: str) -> ClusterSpec:
 
 
 @contextlib.contextmanager
-def connect(spec, *, wait_s: float = WAIT_FOR_WORKERS_S,
-            timeout_s: float = 10):
+def connect(spec, *, wait_s: float = WAIT_FOR_WORKERS_S, timeout_s: float = 10,
+            threads: int = 1):
     """A Client on the cluster, closed (and a local cluster shut down) on the way out.
-    A Client given instead of a spec is used as it is and left open (a notebook's own)."""
+    A Client given instead of a spec is used as it is and left open (a notebook's own).
+    threads: per worker process of a local:N cluster (1 for CPU-bound work)."""
     from dask.distributed import Client, LocalCluster
 
     if isinstance(spec, Client):
@@ -74,10 +77,11 @@ def connect(spec, *, wait_s: float = WAIT_FOR_WORKERS_S,
     cluster = None
     try:
         if spec.local:
-            # One thread per process: dlib and the image decoders hold the GIL, so threads
-            # would only take turns. No dashboard; the scheduler's HTTP endpoint (health,
+            # CPU-bound work wants one thread per process: dlib and the image decoders hold
+            # the GIL, so threads would only take turns. No dashboard; the scheduler's HTTP endpoint (health,
             # metrics) takes a free port on 127.0.0.1 instead of 8787 on every interface.
-            cluster = LocalCluster(n_workers=spec.local, threads_per_worker=1, processes=True,
+            cluster = LocalCluster(n_workers=spec.local, threads_per_worker=threads,
+                                   processes=True,
                                    dashboard_address=None, silence_logs=logging.ERROR,
                                    scheduler_kwargs=LOCAL_HTTP)
             client = Client(cluster, set_as_default=False)
@@ -111,53 +115,87 @@ def _call(work: Callable, fingerprint: Callable | None, args: tuple, items: list
     return (fingerprint() if fingerprint else None), work(*args, items)
 
 
-def run_batches(client, work: Callable, batches: Iterable[list[tuple[Any, Any]]], *,
-                args: tuple = (), fingerprint: Callable | None = None, window: int | None = None,
+class BatchSource:
+    """Where run_batches takes its batches from; this one hands out an iterable's, in order.
+
+    A source that must hold batches back (downloads: one batch per host at a time, a pause
+    between a host's batches) overrides take() to return None while nothing may start,
+    finished() to hear when a batch is done, and wait_s() to say when to ask again."""
+
+    def __init__(self, batches: Iterable = ()):
+        self._it = iter(batches)
+        self.exhausted = False
+
+    def take(self) -> list | None:
+        batch = next(self._it, None)
+        self.exhausted = batch is None
+        return batch
+
+    def finished(self, batch: list) -> None:
+        pass
+
+    def wait_s(self) -> float:
+        return 0.0
+
+
+def run_batches(client, work: Callable, batches: Iterable[list[tuple[Any, Any]]] | BatchSource,
+                *, args: tuple = (), fingerprint: Callable | None = None,
+                window: int | None = None, split: bool = True,
                 name: str = "ferkit") -> Iterator[tuple[Any, Any]]:
     """Yield (tag, result) for every (tag, item) of every batch, as batches finish.
 
     Only the items travel; tags stay on the driver. `fingerprint()`, if given, runs on the
     driver and on every worker: a worker whose value differs (other library versions would
     give other bytes) stops the run with a ClusterError before any of its results are used.
+    split=False: a batch that kept killing workers is not split up (the source's own rules,
+    such as one batch per host, then still hold); each of its items gets the KilledWorker.
     """
     from dask.distributed import as_completed
     from distributed import KilledWorker
 
+    source = batches if isinstance(batches, BatchSource) else BatchSource(batches)
     expected = fingerprint() if fingerprint else None
     window = window or 2 * total_threads(client) + 1
-    queue = iter(batches)
-    split: list[list] = []          # single items of a batch that kept killing workers
+    pieces: list[list] = []         # single items of a batch that kept killing workers
     suspects: list[list] = []       # single items that did too; each retried alone at the end
-    live: dict[str, tuple] = {}     # task key -> (future, batch, ran alone)
+    live: dict[str, tuple] = {}     # task key -> (future, batch, "source" | "piece" | "alone")
     running = as_completed(loop=client.loop)
 
-    def submit() -> bool:
-        batch, alone = (split.pop() if split else next(queue, None)), False
-        if batch is None:
+    def take() -> tuple[list | None, str]:
+        if pieces:
+            return pieces.pop(), "piece"
+        batch = None if source.exhausted else source.take()
+        if batch is None and suspects and not live:
             # Dask also fails the tasks that merely waited on a dying worker, so a single
             # item is only judged once it has killed a worker with nothing else in flight.
-            if not suspects or live:
-                return False
-            batch, alone = suspects.pop(), True
-        key = f"{name}-{uuid.uuid4().hex}"
-        fut = client.submit(_call, work, fingerprint, args, [item for _, item in batch],
-                            key=key, pure=False, retries=1)
-        live[key] = (fut, batch, alone)
-        running.add(fut)
-        return True
+            return suspects.pop(), "alone"
+        return batch, "source"
+
+    def fill() -> None:
+        while len(live) < window:
+            batch, kind = take()
+            if batch is None:
+                break
+            key = f"{name}-{uuid.uuid4().hex}"
+            fut = client.submit(_call, work, fingerprint, args, [item for _, item in batch],
+                                key=key, pure=False, retries=1)
+            live[key] = (fut, batch, kind)
+            running.add(fut)
+        while not live and not (source.exhausted and not pieces and not suspects):
+            time.sleep(max(source.wait_s(), 0.01))     # a source holding its batches back
+            fill()
 
     try:
-        while len(live) < window and submit():
-            pass
+        fill()
         for fut in running:
-            _, batch, alone = live.pop(fut.key)
+            _, batch, kind = live.pop(fut.key)
             try:
                 got, results = fut.result()
             except KilledWorker as exc:
-                if alone:
-                    got, results = expected, [exc]
+                if kind == "alone" or not split:
+                    got, results = expected, [exc] * len(batch)
                 else:
-                    (split if len(batch) > 1 else suspects).extend([p] for p in batch)
+                    (pieces if len(batch) > 1 else suspects).extend([p] for p in batch)
                     got, results = expected, []
             except Exception as exc:
                 raise ClusterError(worker_failure(exc)) from exc
@@ -165,14 +203,38 @@ def run_batches(client, work: Callable, batches: Iterable[list[tuple[Any, Any]]]
                 fut.release()
             if got != expected:
                 raise ClusterError(f"a worker differs from this driver: {explain(expected, got)}")
-            while len(live) < window and submit():
-                pass
+            if kind == "source":
+                source.finished(batch)
+            fill()
             yield from zip((tag for tag, _ in batch), results)
     finally:
         # The run stopped early (an error, Ctrl-C): drop what is queued on the cluster.
         with contextlib.suppress(Exception):
             if live:
                 client.cancel([f for f, *_ in live.values()], force=True)
+
+
+def write_ahead(results: Iterable, files: Callable[[Any], list[tuple[bytes, str | None]]],
+                store: Callable[[bytes, str | None], Any], pool, ahead: int = 64) -> Iterator:
+    """Pass results on once the files each one brings (`files(result)` -> [(bytes, format)])
+    are stored by `store` on the `pool`'s threads, at most `ahead` results held meanwhile.
+
+    The driver writes every object durably (fsync) before its catalog row; one at a time that
+    is its first limit (a few hundred files/s on a busy disk). fsync gives up the GIL, so
+    several in flight overlap; the commit then finds each file in place and skips it."""
+    queue: deque = deque()
+    for res in results:
+        queue.append((res, [pool.submit(store, data, fmt) for data, fmt in files(res)]))
+        while queue and (len(queue) > ahead or all(w.done() for w in queue[0][1])):
+            yield _stored(*queue.popleft())
+    while queue:
+        yield _stored(*queue.popleft())
+
+
+def _stored(res, writes: list):
+    for w in writes:
+        w.result()          # a disk error stops the run here, before the row is committed
+    return res
 
 
 def worker_failure(exc: BaseException) -> str:

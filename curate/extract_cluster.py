@@ -20,12 +20,11 @@ after them. Commits skip images already recorded, so a result can never be store
 from __future__ import annotations
 
 import contextlib
-from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from typing import Iterable, Iterator
 
 from corpus import Corpus
-from corpus.cluster import connect, run_batches, total_threads
+from corpus.cluster import connect, run_batches, total_threads, write_ahead
 
 from .extract_work import extract_batch, fingerprint
 
@@ -58,25 +57,9 @@ def cluster_results(corpus: Corpus, jobs: Iterable[tuple[int, str]], settings: d
 
 
 def prewrite_crops(corpus: Corpus, results: Iterable[dict], pool) -> Iterator[dict]:
-    """Put each result's crop files in place on writer threads, then pass the result on.
-
-    Every crop file is written durably (fsync) before its catalog row, one at a time that is
-    the driver's first limit (a few hundred files/s on a busy disk); fsync gives up the GIL,
-    so several in flight overlap. The commit then finds each file in place and skips it."""
-    ahead: deque = deque()
-    for res in results:
-        ahead.append((res, [pool.submit(corpus.store_object, f["png"], "PNG")
-                            for f in res.get("faces", ())]))
-        while ahead and (len(ahead) > WRITE_AHEAD or all(f.done() for f in ahead[0][1])):
-            yield _written(*ahead.popleft())
-    while ahead:
-        yield _written(*ahead.popleft())
-
-
-def _written(res: dict, writes: list) -> dict:
-    for w in writes:
-        w.result()          # a disk error stops the run here, before the row is committed
-    return res
+    """Each result once its crop files are in place (written durably on the pool's threads)."""
+    return write_ahead(results, lambda res: [(f["png"], "PNG") for f in res.get("faces", ())],
+                       corpus.store_object, pool, ahead=WRITE_AHEAD)
 
 
 def _tasks(corpus: Corpus, jobs, per_task: int, send: str) -> Iterator[list]:

@@ -3,6 +3,8 @@
   python -m scraper query "happy human face" --label happy --out datasets/mine
   python -m scraper query "happy human face" --label happy --out datasets/try \\
       --base-url http://127.0.0.1:8765 --max-results 40        # the offline sandbox
+  python -m scraper query "happy human face" --label happy --out datasets/mine \\
+      --cluster tcp://10.0.0.5:8786                            # downloads on Dask workers
 
 Kill it at any moment and run the same command again: it goes on where it stopped, and
 downloads that failed with a transient error (network, timeout, 5xx, 429) are tried again.
@@ -35,6 +37,9 @@ def add_common(p) -> None:
     p.add_argument("--retry-failed", action="store_true",
                    help="also try again downloads that failed permanently before (404, not an "
                         "image, too small, ...); transient failures are always retried")
+    p.add_argument("--cluster", metavar="SPEC", help="fetch on Dask workers: local:N or "
+                   "tcp://HOST:8786; one host is still never sent more than --per-host requests "
+                   "at a time by the whole cluster (docs/downloader.md)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
 
 
@@ -53,7 +58,8 @@ def run_queries(args, pairs, defaults: dict | None = None) -> int:
             base_url=args.base_url or defaults.get("base_url"), max_results=max_results or None,
             workers=args.workers, per_host=args.per_host, delay=args.delay, user=args.user,
             refresh=args.refresh, retry_failed=args.retry_failed,
-            progress=not args.no_progress)
+            progress=not args.no_progress,
+            downloader_kw={"cluster": args.cluster} if args.cluster else None)
     except (ValueError, TaxonomyError, RuntimeError) as exc:
         print(f"scraper: {exc}", file=sys.stderr)
         return 1

@@ -29,7 +29,9 @@ class Downloader:
                  timeout=(5, 20), max_bytes: int = 25_000_000, min_size=None, retries: int = 3,
                  progress: bool = True, *, backoff: float = 0.5, max_retry_after: float = 30.0,
                  deadline: float = 120.0, user_agent: str | None = None,
-                 retry_failed: bool = False, user: str | None = None):
+                 retry_failed: bool = False, user: str | None = None, cluster=None):
+        """cluster: None (a pool of `workers` threads here), or "local:N", "tcp://HOST:PORT" or a
+        dask.distributed Client: URL batches are fetched by Dask workers (see cluster.py)."""
         if workers < 1:
             raise ValueError(f"workers must be >= 1, got {workers}")
         self.corpus = corpus
@@ -42,9 +44,14 @@ class Downloader:
         self.user = user            # stored as label_by with each query label
         self.limiter = HostLimiter(per_host, delay)
         kw = {"user_agent": user_agent} if user_agent else {}
-        self.fetcher = Fetcher(timeout=timeout, max_bytes=max_bytes, retries=retries,
-                               backoff=backoff, max_retry_after=max_retry_after,
-                               deadline=deadline, min_size=min_size, **kw)
+        fetch_kw = dict(timeout=timeout, max_bytes=max_bytes, retries=retries, backoff=backoff,
+                        max_retry_after=max_retry_after, deadline=deadline, min_size=min_size,
+                        **kw)
+        self.fetcher = Fetcher(**fetch_kw)
+        self.cluster = None
+        if cluster is not None:
+            from .cluster import ClusterFetcher      # Dask is imported only when asked for
+            self.cluster = ClusterFetcher(cluster, fetch_kw, per_host, delay)
         self._write_lock = threading.Lock()
 
     # ------------------------------------------------------------------ public
@@ -65,7 +72,9 @@ class Downloader:
         bar = tqdm(total=len(jobs), initial=summary.skipped, desc=desc or "download",
                    unit="img", disable=not self.progress, leave=True, dynamic_ncols=True)
         try:
-            for batch in self._fetch_all(todo):
+            batches = (self.cluster.fetch_all(self.corpus, todo) if self.cluster
+                       else self._fetch_all(todo))
+            for batch in batches:
                 # One transaction per batch of finished jobs: each catalog call hands the GIL
                 # back and forth with busy workers, so fewer statements keep the writer ahead.
                 # A batch commits whole or not at all; a job in a lost batch is redone on rerun.
@@ -98,6 +107,8 @@ class Downloader:
 
     def close(self) -> None:
         self.fetcher.close()
+        if self.cluster is not None:
+            self.cluster.close()
 
     def __enter__(self) -> "Downloader":
         return self
@@ -111,13 +122,7 @@ class Downloader:
         return {lab: tax.canonical(lab) for lab in {j.label for j in jobs} if lab is not None}
 
     def _work(self, job: Job):
-        try:
-            with self.limiter.slot(job.url):
-                outcome = self.fetcher.fetch(job.url)
-        except FetchError as exc:
-            outcome = exc
-        except Exception as exc:   # a bug or an odd library error must not drop the job
-            outcome = FetchError("error", f"{type(exc).__name__}: {exc}")
+        outcome = fetch_politely(self.fetcher, self.limiter, job.url)
         if isinstance(outcome, Fetched):
             # The file write (with its fsync) happens here, in parallel; the catalog row is
             # added by the writer thread. A disk error propagates and stops the run loudly.
@@ -168,3 +173,15 @@ class Downloader:
             prov["http_status"] = outcome.status
             self.corpus.add_failed(str(outcome), provenance=prov, label=label)
             summary.failed[outcome.reason] += 1
+
+
+def fetch_politely(fetcher: Fetcher, limiter: HostLimiter, url: str) -> Fetched | FetchError:
+    """One URL under the host limiter; every failure comes back as a FetchError (also on a
+    Dask worker, see cluster.py)."""
+    try:
+        with limiter.slot(url):
+            return fetcher.fetch(url)
+    except FetchError as exc:
+        return exc
+    except Exception as exc:   # a bug or an odd library error must not drop the job
+        return FetchError("error", f"{type(exc).__name__}: {exc}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 TRANSIENT = frozenset({"connection refused", "connection error", "connect timeout",
                        "read timeout", "too slow", "truncated transfer", "retries exhausted",
-                       "http 408", "http 429"})
+                       "http 408", "http 429", "worker died"})
 
 
 def reason_of(text: str) -> str:
