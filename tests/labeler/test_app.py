@@ -193,7 +193,7 @@ def test_every_control_shows_at_1024x600_and_no_tooltip_opens_unasked(
 
     area = visible_area(app)
     buttons = [w for w in widgets(app.root) if isinstance(w, tk.Button)]
-    assert len(buttons) == (13 if mode == "label" else 5)
+    assert len(buttons) == (14 if mode == "label" else 5)     # 7 classes + 7 actions
     for b in buttons:
         assert_shown(b, area, f"button {b.cget('text')!r}")
     bar = status_bar(app)
