@@ -17,6 +17,7 @@ from __future__ import annotations
 import sys
 
 from corpus import Corpus, TaxonomyError
+from corpus.cluster import ClusterError, parse_cluster
 from .pipeline import report, scrape_queries
 
 
@@ -45,6 +46,12 @@ def add_common(p) -> None:
 
 def run_queries(args, pairs, defaults: dict | None = None) -> int:
     defaults = defaults or {}
+    if args.cluster:
+        try:
+            parse_cluster(args.cluster)     # before any browsing
+        except ClusterError as exc:
+            print(f"scraper: {exc}", file=sys.stderr)
+            return 2
     max_results = args.max_results if args.max_results is not None \
         else defaults.get("max_results", 100)
     try:

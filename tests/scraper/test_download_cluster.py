@@ -99,4 +99,5 @@ def test_a_bad_cluster_spec_fails_before_any_browsing(tmp_path):
                           "happy", "--out", str(tmp_path / "c"), "--base-url",
                           "http://127.0.0.1:9", "--cluster", "local:0", "--no-progress"],
                          cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert res.returncode == 1 and "local:N needs N >= 1" in res.stderr, res.stderr
+    assert res.returncode == 2 and "local:N needs N >= 1" in res.stderr, res.stderr
+    assert "browsing" not in res.stderr and not (tmp_path / "c").exists()
