@@ -2,16 +2,13 @@
 127.0.0.1 (a free port each) that the tests talk to over HTTP."""
 from __future__ import annotations
 
-import queue
-import signal
-import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
 import requests
 
+from serve.launch import Child
 from tests.train.conftest import build_fer_corpus
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,60 +27,13 @@ def serve_model(shared_data, tmp_path_factory) -> Path:
     return base / "run"
 
 
-class ServerProcess:
-    """`python -m serve` in a subprocess; ready once it prints its URL."""
+class ServerProcess(Child):
+    """`python -m serve` in a subprocess on a free port of 127.0.0.1."""
 
     def __init__(self, model: Path, corpus: Path, *args: str, log: Path):
-        self.model, self.corpus, self.args, self.log_path = model, corpus, args, log
-        self.proc: subprocess.Popen | None = None
-        self.base = ""
-
-    def start(self, timeout: float = 180) -> "ServerProcess":
-        self._log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "serve", "--model", str(self.model), "--corpus",
-             str(self.corpus), "--port", "0", *self.args],
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=self._log, text=True)
-        lines: queue.Queue = queue.Queue()
-        threading.Thread(target=self._pump, args=(lines,), daemon=True).start()
-        try:
-            while True:
-                line = lines.get(timeout=timeout)
-                if line is None:
-                    raise RuntimeError(f"serve exited ({self.proc.wait()}): "
-                                       f"{self.log_path.read_text()[-3000:]}")
-                if "ready on " in line:
-                    self.base = line.split("ready on ")[1].split()[0].rstrip("/")
-                    return self
-        except queue.Empty:
-            self.kill()
-            raise RuntimeError(f"serve not ready after {timeout} s") from None
-
-    def _pump(self, lines: queue.Queue) -> None:
-        for line in self.proc.stdout:
-            lines.put(line)
-        lines.put(None)
-
-    def url(self, path: str) -> str:
-        return self.base + path
-
-    def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def stop(self) -> None:
-        if self.alive():
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.kill()
-        self._log.close()
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown code runs, as after a crash or an OOM kill."""
-        if self.alive():
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(timeout=20)
+        super().__init__([sys.executable, "-m", "serve", "--model", str(model), "--corpus",
+                          str(corpus), "--port", "0", *args], cwd=ROOT, log=log)
+        self.corpus = corpus
 
 
 @pytest.fixture(scope="session")
