@@ -14,7 +14,6 @@ import asyncio
 import base64
 import functools
 import io
-import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -23,7 +22,7 @@ import cv2
 import numpy as np
 
 from corpus import Corpus, now, to_array
-from curate.extract import analyze
+from curate.extract_work import extract_batch
 
 from . import intake
 from .batcher import MicroBatcher
@@ -56,9 +55,8 @@ class Engine:
             corpus.set_meta("face_size", size)
         # The card's extractor settings, at the corpus's face size: faces are stored as
         # `curate extract` would store them and resized to the model input like in training.
-        self._fx_card = {**card, "input_size": size}
-        self.extract_settings = extractor_for(self._fx_card).settings()   # fails early if dlib lacks models
-        self._local = threading.local()
+        # Built once here so missing dlib models fail at start-up, not on a request.
+        self.extract_settings = extractor_for({**card, "input_size": size}).settings()
         self.store = WebStore(corpus, model_name=self.classifier.name,
                               classes=self.classifier.classes)
         self.cpu = ThreadPoolExecutor(settings.workers, thread_name_prefix="serve-cpu")
@@ -83,13 +81,6 @@ class Engine:
     # ------------------------------------------------------------------ plumbing
     async def _in(self, pool, fn, *args):
         return await asyncio.get_running_loop().run_in_executor(pool, functools.partial(fn, *args))
-
-    def _fx(self):
-        fx = getattr(self._local, "fx", None)
-        if fx is None:                  # one extractor per CPU thread: dlib objects stay unshared
-            from train.predict import extractor_for
-            fx = self._local.fx = extractor_for(self._fx_card)
-        return fx
 
     async def _once(self, key: str, make):
         """(result, True) for the caller that ran make(); later callers with the same key that
@@ -145,7 +136,8 @@ class Engine:
         return stored, probs, False
 
     def _analyze(self, up) -> tuple[dict, np.ndarray]:
-        analysis = analyze(up.data, self._fx())
+        # curate extract's worker step (its extractor cached per thread), on the bytes
+        analysis = extract_batch(self.extract_settings, None, [(0, up.data)])[0]
         if "error" in analysis:
             raise ApiError(422, "unreadable", f"the {up.format} could not be decoded: "
                                               f"{analysis['error']}")
@@ -178,7 +170,7 @@ class Engine:
     def _annotated(self, data: bytes, faces: list[dict]) -> bytes:
         from PIL import Image
 
-        from train.predict import draw_faces
+        from train.annotate import draw_faces
         rgb = to_array(data, "RGB")
         h, w = rgb.shape[:2]
         k = min(1.0, self.settings.annotate_max_side / max(h, w))

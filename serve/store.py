@@ -2,7 +2,7 @@
 
 Uploads become items the way the rest of ferkit makes them: the image content-addressed with a
 provenance row (engine `web`, the client, the time, the URL or file name), its faces committed
-by curate.extract.commit_image (face items, `faces` and `extractions` rows), the model's
+by the commit step of `curate extract` (face items, `faces` and `extractions` rows), the model's
 probabilities in `predictions`, all in one transaction. Feedback is a label event on the face
 (source `web`, by `web:<user>`, unreviewed). Each method commits before it returns, so a 2xx
 built from its result is on disk; the engine calls them from a single thread.
@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 
 from corpus import Corpus, TaxonomyError, now
 from curate.extract import DDL as EXTRACT_DDL
-from curate.extract import ExtractStats, commit_image
+from curate.extract import ExtractStats
+# the step `curate extract` commits each image with (face items, `faces`, `extractions`)
+from curate.extract import _commit as commit_image
 
 from .errors import ApiError
 
@@ -105,7 +107,7 @@ class WebStore:
                 image_id, _ = c.add_bytes(upload.data, fmt=upload.format, kind="image",
                                           width=width, height=height,
                                           provenance=origin)
-            commit_image(c, c.item(image_id), analysis, settings, ExtractStats())
+            commit_image(c, {**analysis, "id": image_id}, settings, ExtractStats())
             ids = dict(c.db.execute("SELECT idx, face_id FROM faces WHERE image_id=?",
                                     (image_id,)).fetchall())
             at = now()

@@ -111,6 +111,14 @@ def label_sizes(draw, texts, font) -> list[tuple[int, int]]:
 
 def annotate(rgb: np.ndarray, faces: list[dict], dest: Path) -> Path:
     """Write a copy of the image with each face's box and top-2 label; returns dest."""
+    img = draw_faces(rgb, faces)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    img.save(dest)
+    return dest
+
+
+def draw_faces(rgb: np.ndarray, faces: list[dict]) -> Image.Image:
+    """The copy annotate() saves (serve sends it as PNG bytes)."""
     img = Image.fromarray(rgb)
     draw = ImageDraw.Draw(img)
     lw = max(2, round(max(img.size) / 300))
@@ -130,9 +138,7 @@ def annotate(rgb: np.ndarray, faces: list[dict], dest: Path) -> Path:
                        outline=colour(i), width=FRAME)
         draw.text((rect[0] + FRAME + PAD, rect[1] + FRAME + PAD), text, fill=(255, 255, 255),
                   font=font)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    img.save(dest)
-    return dest
+    return img
 
 
 def _leader(draw, box, rect, lw: int, fill) -> None:
