@@ -17,12 +17,13 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from selenium import webdriver
-from selenium.common.exceptions import WebDriverException
+from selenium.common.exceptions import TimeoutException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from tqdm import tqdm
 
-from . import chromium
+from . import chromium, neterrors
+from .neterrors import SiteUnreachable
 from .engines.base import BlockedPage, Engine, Result
 
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -155,10 +156,11 @@ class Browser:
 
     # ------------------------------------------------------------------ the loop
     def collect(self, engine: Engine, query: str, max_results: int | None = None) -> Page:
-        """All results the page yields for `query`; raises BlockedPage on a block page."""
+        """All results the page yields for `query`; raises BlockedPage on a block page,
+        SiteUnreachable when the page cannot be loaded at all."""
         d = self.start().driver
         url = engine.search_url(query)
-        d.get(url)
+        self._load(url)
         block = engine.detect_block(d.page_source)
         if block:
             raise BlockedPage(block)
@@ -197,11 +199,25 @@ class Browser:
             nxt = engine.next_url(source)
             if not nxt or pages >= self.max_rounds or (max_results and len(results) >= max_results):
                 break
-            d.get(nxt)
+            self._load(nxt)
             block = engine.detect_block(d.page_source)
             if block:
                 raise BlockedPage(block)
         return Page(query, url, results[:max_results] if max_results else results, pages)
+
+    def _load(self, url: str) -> None:
+        """Open url; raises SiteUnreachable when no page came (refused, no such host, ...)."""
+        d = self.driver
+        try:
+            d.get(url)
+        except TimeoutException:
+            raise SiteUnreachable("page load timed out",
+                                  f"no page after {self.page_load_timeout:g} s", url) from None
+        except WebDriverException as exc:
+            raise neterrors.from_message(exc.msg, url) or exc from None
+        err = neterrors.from_page(d.current_url, d.page_source, url)
+        if err:
+            raise err
 
     def _wait_growth(self, before) -> bool:
         end = time.monotonic() + self.wait_s

@@ -33,6 +33,8 @@ def add_arguments(p) -> None:
     p.add_argument("file", help="saved results page (HTML, or JSON for duckduckgo); - for stdin")
     p.add_argument("--page-url", default=None,
                    help="URL the page was loaded from, to resolve relative links")
+    p.add_argument("--no-progress", action="store_true",
+                   help="accepted for scripts (this command draws no progress bar)")
 
 
 def main(args) -> int:

@@ -9,7 +9,8 @@
 Kill it at any moment and run the same command again: it goes on where it stopped, and
 downloads that failed with a transient error (network, timeout, 5xx, 429) are tried again.
 Exit codes: 0 done (downloads that failed permanently, e.g. 404, are listed), 3 blocked
-(captcha, consent, enable-JavaScript page; named), 4 the page was not recognised, 6 some
+(captcha, consent, enable-JavaScript page; named), 5 the search site could not be reached
+(connection refused, host not found, timed out; named), 4 the page was not recognised, 6 some
 downloads still fail with a transient error (rerun to retry), 1 other failure or nothing found.
 """
 from __future__ import annotations

@@ -7,7 +7,8 @@
 Images are labelled with their class (label_source 'query'); classes not yet in the corpus
 taxonomy are added to it. Kill it at any moment and run the same command again: finished
 queries are not browsed again and no image is fetched or stored twice.
-Exit codes: 0 done, 3 some query was blocked (named), 4 a page was not recognised, 6 some
+Exit codes: 0 done, 3 some query was blocked (named), 5 the search site could not be reached
+(named: connection refused, host not found, ...), 4 a page was not recognised, 6 some
 downloads still fail with a transient error (rerun to retry), 1 other.
 """
 from __future__ import annotations

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from corpus import Corpus, now
 
 from .browser import Browser, is_local
+from .neterrors import SiteUnreachable
 from .download import Downloader, Job, Summary
 from .download.summary import counts
 from .engines import BlockedPage, Result, UnrecognisedPage, get_engine
@@ -49,6 +50,7 @@ CREATE TABLE IF NOT EXISTS scrape_results (
     PRIMARY KEY (engine, query, rank)
 );
 """
+UNREACHABLE = "unreachable: "        # QueryOutcome.error prefix when no page could be loaded
 RESULT_FIELDS = ("image_url", "thumbnail_url", "source_page", "title", "width", "height")
 
 
@@ -162,14 +164,17 @@ def scrape_queries(corpus: Corpus, queries: list[tuple[str, str | None]], *, eng
     own_browser = browser is None
     browser = browser or Browser(local=is_local(eng.base_url), progress=progress,
                                  allowed_ports=_port_of(eng.base_url))
-    outcomes, found = [], []
+    outcomes, found, down = [], [], None
     try:
         # The browser closes as soon as the lists are in: downloads take minutes, and a kill
         # during them must leave no Chromium behind (issue 9 item 7).
         for query, label in queries:
             out = QueryOutcome(query, labels.get(label) if label else None)
             outcomes.append(out)
-            found.append(_collect(corpus, eng, browser, out, base_url, max_results, refresh, log))
+            found.append(_collect(corpus, eng, browser, out, base_url, max_results, refresh, log,
+                                  down))
+            if out.error and out.error.startswith(UNREACHABLE):
+                down = out.error            # the same site for every query: not tried again
     finally:
         if own_browser:
             browser.close()
@@ -191,22 +196,18 @@ def _port_of(url: str | None) -> list[int]:
 
 
 def _collect(corpus, eng, browser, out: QueryOutcome, base_url, max_results, refresh,
-             log) -> tuple[str, list[Result]] | None:
-    """(page URL, results) of a query, saved before returning, or None (out says why)."""
+             log, down: str | None = None) -> tuple[str, list[Result]] | None:
+    """(page URL, results) of a query, saved before returning, or None (out says why).
+    down: the error of an earlier query that found the site unreachable."""
     query, label = out.query, out.label
     saved = None if refresh else saved_results(corpus, eng.name, query, base_url, max_results)
     if saved is not None:
         return saved
-    log(f"browsing {eng.name} for {query!r} ...")
-    try:
-        page = browser.collect(eng, query, max_results)
-    except BlockedPage as exc:
-        out.blocked = str(exc)
-    except UnrecognisedPage as exc:
-        out.error = f"unrecognised page: {exc}"
-    except Exception as exc:           # a browser crash must not lose the other queries
-        out.error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
-        browser.close()                # the next query starts a fresh Chromium
+    if down:
+        out.error = down               # the site did not answer an earlier query of this run
+    else:
+        log(f"browsing {eng.name} for {query!r} ...")
+        page = _browse(browser, eng, out, max_results)
     if not out.ok:
         with corpus.transaction() as db:
             _set_query(db, eng.name, query, label, base_url,
@@ -216,6 +217,22 @@ def _collect(corpus, eng, browser, out: QueryOutcome, base_url, max_results, ref
                  page.results)
     out.browsed = True
     return page.page_url, page.results
+
+
+def _browse(browser, eng, out: QueryOutcome, max_results):
+    """browser.collect(), or None with out.blocked / out.error saying why."""
+    try:
+        return browser.collect(eng, out.query, max_results)
+    except BlockedPage as exc:
+        out.blocked = str(exc)
+    except SiteUnreachable as exc:
+        out.error = f"{UNREACHABLE}{exc}"
+    except UnrecognisedPage as exc:
+        out.error = f"unrecognised page: {exc}"
+    except Exception as exc:           # a browser crash must not lose the other queries
+        out.error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        browser.close()                # the next query starts a fresh Chromium
+    return None
 
 
 def _download(corpus, eng, downloader, out: QueryOutcome, page, base_url, max_results,
@@ -231,13 +248,14 @@ def _download(corpus, eng, downloader, out: QueryOutcome, page, base_url, max_re
                    summary=json.dumps(out.summary.to_dict()))
 
 
-EXIT_FAILED, EXIT_BLOCKED, EXIT_UNRECOGNISED, EXIT_STILL_FAILING = 1, 3, 4, 6
+EXIT_FAILED, EXIT_BLOCKED, EXIT_UNRECOGNISED, EXIT_UNREACHABLE, EXIT_STILL_FAILING = 1, 3, 4, 5, 6
 
 
 def report(outcomes: list[QueryOutcome]) -> tuple[str, int]:
-    """The end-of-run total and verdict, and the exit code: 0 ok, 3 blocked, 4 unrecognised,
-    6 downloads still failing with a transient error, 1 other (see the module docs of cmd_query).
-    The per-query lines were emitted as each query ended."""
+    """The end-of-run total and verdict, and the exit code: 0 ok, 3 blocked, 5 the search site
+    unreachable, 4 unrecognised, 1 other, 6 downloads still failing with a transient error (in
+    that order when several apply; see cmd_query's docs). The per-query lines were emitted as
+    each query ended."""
     total = Summary()
     for o in outcomes:
         total.merge(o.summary)
@@ -247,10 +265,17 @@ def report(outcomes: list[QueryOutcome]) -> tuple[str, int]:
     transient = total.transient
     permanent = total.still_failing - transient
     code = 0
+    unreachable = sorted({o.error[len(UNREACHABLE):] for o in failed
+                          if o.error.startswith(UNREACHABLE)})
+    if unreachable:
+        lines.append(f"UNREACHABLE: the search site could not be reached: {'; '.join(unreachable)}"
+                     f"; check --base-url and that the site is up")
     if blocked:
         names = sorted({o.blocked for o in blocked})
         lines.append(f"BLOCKED: {len(blocked)} query(ies) got a block page: {', '.join(names)}")
         code = EXIT_BLOCKED
+    elif unreachable:
+        code = EXIT_UNREACHABLE
     elif any(o.error and o.error.startswith("unrecognised") for o in failed):
         code = EXIT_UNRECOGNISED
     elif failed:

@@ -34,6 +34,8 @@ def add_arguments(p) -> None:
                    help="the '500' results answer 500 to their first N requests only, then "
                         "the image (a server that comes back); default: 500 for ever")
     p.add_argument("--verbose", action="store_true", help="log every request")
+    p.add_argument("--no-progress", action="store_true",
+                   help="accepted for scripts (this command draws no progress bar)")
 
 
 def main(args) -> int:

@@ -44,13 +44,18 @@ def redirect(location: str, code: int = 302):
     return status(code, headers={"Location": location})
 
 
+def _promise(h, body: bytes, ctype: str) -> None:
+    """200 with the whole body's Content-Length; the caller sends (some of) the body."""
+    h.send_response(200)
+    h.send_header("Content-Type", ctype)
+    h.send_header("Content-Length", str(len(body)))
+    h.end_headers()
+
+
 def slow(body: bytes, first: int = 64, pause: float = 2.0, ctype: str = "image/jpeg"):
     """Headers and the first bytes at once, then silence for `pause` seconds, then the rest."""
     def respond(h):
-        h.send_response(200)
-        h.send_header("Content-Type", ctype)
-        h.send_header("Content-Length", str(len(body)))
-        h.end_headers()
+        _promise(h, body, ctype)
         h.wfile.write(body[:first])
         h.wfile.flush()
         time.sleep(pause)
@@ -140,10 +145,7 @@ def late(body: bytes, pause: float, ctype: str = "image/jpeg"):
 def trickle(body: bytes, every: float = 0.2, ctype: str = "image/jpeg"):
     """One byte per `every` seconds: never trips a read timeout, only an overall deadline."""
     def respond(h):
-        h.send_response(200)
-        h.send_header("Content-Type", ctype)
-        h.send_header("Content-Length", str(len(body)))
-        h.end_headers()
+        _promise(h, body, ctype)
         for i in range(len(body)):
             h.wfile.write(body[i:i + 1])
             h.wfile.flush()
@@ -154,10 +156,7 @@ def trickle(body: bytes, every: float = 0.2, ctype: str = "image/jpeg"):
 def cut(body: bytes, keep: int, ctype: str = "image/jpeg"):
     """Promise the whole body in Content-Length, send `keep` bytes, hang up."""
     def respond(h):
-        h.send_response(200)
-        h.send_header("Content-Type", ctype)
-        h.send_header("Content-Length", str(len(body)))
-        h.end_headers()
+        _promise(h, body, ctype)
         h.wfile.write(body[:keep])
         h.wfile.flush()
         h.close_connection = True

@@ -58,3 +58,16 @@ def test_flags_and_local_detection():
     assert LOCAL_ONLY == "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"
     assert is_local("http://127.0.0.1:8765") and is_local("http://localhost/x")
     assert not is_local("https://www.google.com") and not is_local(None)
+
+
+def test_network_errors_are_named():
+    from scraper.neterrors import from_message, from_page
+    url = "http://127.0.0.1:9/search?q=x"
+    msg = "unknown error: net::ERR_NAME_NOT_RESOLVED\n  (Session info: chrome=156.0)"
+    assert str(from_message(msg, url)) == f"host not found (ERR_NAME_NOT_RESOLVED loading {url})"
+    assert from_message("no such element: Unable to locate element", url) is None
+    page = '<div class="error-code">ERR_UNSAFE_PORT</div>'
+    assert from_page("chrome-error://chromewebdata/", page, url).reason == \
+        "port blocked by Chromium as unsafe"
+    assert from_page(url, page, url) is None               # a real page naming an error code
+    assert from_message("net::ERR_SSL_PROTOCOL_ERROR", url).reason == "ssl protocol error"
