@@ -28,7 +28,9 @@ def test_stops_at_max_results(sandbox, browser):
     before = sandbox.hits.get("/sandbox/batch", 0)
     page = browser.collect(google, "sad human face", max_results=15)
     assert [r.image_url for r in page.results] == sandbox.expected("sad human face")[:15]
-    assert sandbox.hits.get("/sandbox/batch", 0) - before <= 2     # no need to reach the end
+    # It stops before the end (4 batches). Not "<= 2": on a loaded machine a batch can land
+    # after the growth wait gave up, and the next round's scroll asks for one more.
+    assert sandbox.hits.get("/sandbox/batch", 0) - before < 4
 
 
 def test_bing_engine_runs_live_on_the_sandbox(sandbox, browser):
