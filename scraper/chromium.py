@@ -143,8 +143,11 @@ class Watchdog:
                                      start_new_session=True)
 
     def guard(self, pgid: int) -> None:
-        self.proc.stdin.write(f"{pgid}\n".encode())
-        self.proc.stdin.flush()
+        try:
+            self.proc.stdin.write(f"{pgid}\n".encode())
+            self.proc.stdin.flush()
+        except BrokenPipeError:
+            pass        # the watchdog itself was killed: the browser still works, unguarded
 
     def stand_down(self) -> None:
         try:
