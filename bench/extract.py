@@ -3,6 +3,7 @@
     .venv/bin/python bench/extract.py [--repeat 10] [--workers N]
     .venv/bin/python bench/extract.py --cluster local:2 [--repeat 10]   # Dask vs the local pool
     .venv/bin/python bench/extract.py --commits 4000                  # the driver's write rate
+    .venv/bin/python bench/extract.py --tasks 2000 --cluster local:2  # Dask's cost per task
 
 The images are ../shared/data/photos (all 23, including the truncated JPEG and the animated
 GIF), each repeated --repeat times with a distinct trailer byte string so the corpus keeps every
@@ -21,6 +22,9 @@ images/s and the image bytes each worker took in per second.
 crop with distinct bytes) committed as the extraction driver does, in --batch transactions,
 once with the driver writing each crop file (send="bytes") and once with the files already in
 place (send="paths": the workers wrote them).
+
+--tasks N sends N tasks that do nothing through the same driver loop (corpus.cluster.
+run_batches) on --cluster: what the scheduler and the driver cost per task, whatever it holds.
 """
 from __future__ import annotations
 
@@ -117,33 +121,60 @@ def timed_extract(c: Corpus, label: str, n: int, **kw) -> float:
 
 
 def bench_cluster(args, sources: list[Path], tmp: Path) -> int:
+    """Cold once, then --rounds of (local pool, warm cluster) in alternating order, each on a
+    fresh corpus: on a shared machine the best round of each is the least disturbed."""
     from corpus.cluster import connect, total_threads
-    corpora = {name: Corpus(tmp / name) for name in ("pool", "cold", "warm", "warmup")}
-    for name in ("pool", "cold", "warm"):
-        fill(corpora[name], sources, args.repeat)
-    corpora["warmup"].add_bytes(sources[0].read_bytes())
-    n = corpora["pool"].count(kind="image")
     nbytes = sum(p.stat().st_size for p in sources) * args.repeat
+    n = len(sources) * args.repeat
     print(f"images: {n} ({len(sources)} photos x {args.repeat}, {nbytes / 1e6:.1f} MB); "
-          f"local pool {args.workers} processes vs --cluster {args.cluster} --send {args.send}")
-    t_pool = timed_extract(corpora["pool"], f"local pool ({args.workers} processes)", n,
-                           workers=args.workers)
-    t_cold = timed_extract(corpora["cold"], "cluster, cold (start + imports included)", n,
+          f"local pool {args.workers} processes vs --cluster {args.cluster} --send {args.send}, "
+          f"{args.rounds} rounds")
+    runs = 0
+
+    def fresh() -> Corpus:
+        nonlocal runs
+        runs += 1
+        c = Corpus(tmp / f"run{runs}")
+        fill(c, sources, args.repeat)
+        return c
+
+    ref, same = None, True
+
+    def check(c: Corpus) -> None:
+        nonlocal ref, same
+        got = crops(c)
+        ref = ref or got
+        same = same and got == ref
+        c.close()
+
+    pool, warm = [], []
+    c = fresh()
+    t_cold = timed_extract(c, "cluster, cold (start + imports included)", n,
                            cluster=args.cluster, send=args.send)
+    check(c)
     with connect(args.cluster) as client:
         threads = total_threads(client)
-        run_extract(corpora["warmup"], cluster=client, progress=False, write_stage=False)
-        t_warm = timed_extract(corpora["warm"], "cluster, warm", n, cluster=client,
-                               send=args.send)
-    ref = crops(corpora["pool"])
-    same = all(crops(corpora[k]) == ref for k in ("cold", "warm"))
-    print(f"same faces and byte-identical crops as the local pool: {same} "
+        warmup = Corpus(tmp / "warmup")
+        warmup.add_bytes(sources[0].read_bytes())
+        run_extract(warmup, cluster=client, progress=False, write_stage=False)
+        warmup.close()
+        for r in range(args.rounds):
+            for kind in (("pool", "warm") if r % 2 == 0 else ("warm", "pool")):
+                c = fresh()
+                if kind == "pool":
+                    pool.append(timed_extract(c, f"local pool ({args.workers} processes)", n,
+                                              workers=args.workers))
+                else:
+                    warm.append(timed_extract(c, "cluster, warm", n, cluster=client,
+                                              send=args.send))
+                check(c)
+    print(f"same faces and byte-identical crops in every run: {same} "
           f"({sum(map(len, ref['faces'].values()))} faces)")
-    print(f"bytes in per worker: {nbytes / t_warm / threads / 1e6:.2f} MB/s "
-          f"({threads} worker threads, warm run)")
-    print(f"RATIO cluster/pool images/s: warm {t_pool / t_warm:.2f}, cold {t_pool / t_cold:.2f}")
-    for c in corpora.values():
-        c.close()
+    print(f"bytes in per worker: {nbytes / min(warm) / threads / 1e6:.2f} MB/s "
+          f"({threads} worker threads, best warm run)")
+    print(f"RATIO cluster/pool images/s: best warm / best pool {min(pool) / min(warm):.2f}, "
+          f"median {sorted(pool)[len(pool) // 2] / sorted(warm)[len(warm) // 2]:.2f}, "
+          f"cold / best pool {min(pool) / t_cold:.2f}")
     return 0 if same else 1
 
 
@@ -195,15 +226,41 @@ def bench_commits(args, tmp: Path) -> int:
     return 0
 
 
+def nothing(items):
+    return items
+
+
+def bench_tasks(args) -> int:
+    from corpus.cluster import connect, run_batches
+    with connect(args.cluster) as client:
+        list(run_batches(client, nothing, [[(i, i)] for i in range(50)]))     # warm
+        before = load()
+        t0, cpu0 = time.perf_counter(), time.process_time()
+        # A wide window: with real tasks (seconds each) a few per worker thread keep it busy;
+        # here the point is what each task costs the driver and the scheduler.
+        n = sum(1 for _ in run_batches(client, nothing, [[(i, i)] for i in range(args.tasks)],
+                                       window=200))
+        dt, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+    print(f"{n} empty tasks through run_batches on {args.cluster}, 200 in flight: "
+          f"{n / dt:.0f} tasks/s ({1000 * dt / n:.2f} ms each); this process' CPU "
+          f"{1000 * cpu / n:.2f} ms per task (a local:N scheduler runs in it too); "
+          f"{before} -> {load()}")
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=10)
     ap.add_argument("--workers", type=int, default=os.cpu_count())
     ap.add_argument("--cluster", metavar="SPEC", help="compare with a Dask cluster (local:2, ...)")
     ap.add_argument("--send", choices=("bytes", "paths"), default="bytes")
+    ap.add_argument("--rounds", type=int, default=3, help="pool/cluster pairs (with --cluster)")
     ap.add_argument("--commits", type=int, metavar="N", help="measure the driver's commit rate")
     ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--tasks", type=int, metavar="N", help="Dask's cost per task (with --cluster)")
     args = ap.parse_args()
+    if args.tasks:
+        return bench_tasks(args)
     sources = photo_sources()
     if not sources:
         print(f"no photos under {PHOTOS}", file=sys.stderr)

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections import deque
 import os
 import re
 import time
 import uuid
+from collections import deque
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator
 
@@ -159,7 +159,9 @@ def run_batches(client, work: Callable, batches: Iterable[list[tuple[Any, Any]]]
     pieces: list[list] = []         # single items of a batch that kept killing workers
     suspects: list[list] = []       # single items that did too; each retried alone at the end
     live: dict[str, tuple] = {}     # task key -> (future, batch, "source" | "piece" | "alone")
-    running = as_completed(loop=client.loop)
+    # with_results: the results are gathered as tasks finish, concurrently; asking each future
+    # for its result in turn would cost the driver a round trip to a worker per task.
+    running = as_completed(loop=client.loop, with_results=True, raise_errors=False)
 
     def take() -> tuple[list | None, str]:
         if pieces:
@@ -187,20 +189,21 @@ def run_batches(client, work: Callable, batches: Iterable[list[tuple[Any, Any]]]
 
     try:
         fill()
-        for fut in running:
+        for fut, res in running:
             _, batch, kind = live.pop(fut.key)
-            try:
-                got, results = fut.result()
-            except KilledWorker as exc:
+            status = fut.status
+            fut.release()
+            if status == "finished":
+                got, results = res
+            else:           # error: res is (type, exception, traceback); or cancelled
+                exc = res[1] if isinstance(res, tuple) else res
+                if not isinstance(exc, KilledWorker):
+                    raise ClusterError(worker_failure(exc)) from exc
                 if kind == "alone" or not split:
                     got, results = expected, [exc] * len(batch)
                 else:
                     (pieces if len(batch) > 1 else suspects).extend([p] for p in batch)
                     got, results = expected, []
-            except Exception as exc:
-                raise ClusterError(worker_failure(exc)) from exc
-            finally:
-                fut.release()
             if got != expected:
                 raise ClusterError(f"a worker differs from this driver: {explain(expected, got)}")
             if kind == "source":
