@@ -51,6 +51,9 @@ def add_arguments(p):
                    help="with --cluster, what tasks carry: bytes (default; workers need no "
                         "access to the corpus) or paths (the corpus folder is mounted at the "
                         "same path on every worker; workers read images and write crops there)")
+    p.add_argument("--no-stage", action="store_true",
+                   help="do not write stages/02_faces.pkl (it holds every face in memory: at "
+                        "millions of faces, read the face items instead)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -61,12 +64,14 @@ def main(args) -> int:
                             upsample=args.upsample, min_face=args.min_face, margin=args.margin,
                             max_side=args.max_side, min_score=args.min_score,
                             workers=args.workers, batch=args.batch,
-                            progress=not args.no_progress, cluster=args.cluster, send=args.send)
+                            progress=not args.no_progress, cluster=args.cluster, send=args.send,
+                            write_stage=not args.no_stage)
     except (ValueError, ExtractorError, ClusterError) as exc:
         print(f"curate extract: {exc}", file=sys.stderr)
         return 2
     finally:
         corpus.close()
     print(stats.line())
-    print(f"faces stage: {corpus.root / 'stages' / '02_faces.pkl'}")
+    if not args.no_stage:
+        print(f"faces stage: {corpus.root / 'stages' / '02_faces.pkl'}")
     return 0

@@ -238,8 +238,12 @@ def test_cli_errors_are_clear(tmp_path, shared_data):
     c.close()
     res = run(tmp_path / "c", "--size", "100")
     assert res.returncode == 2 and "--size 48" in res.stderr
+    res = run(tmp_path / "c", "--no-progress", "--no-stage")
+    assert res.returncode == 0 and "faces stage" not in res.stdout
+    assert not (tmp_path / "c/stages/02_faces.pkl").exists()
     res = run(tmp_path / "c", "--no-progress")        # an empty corpus is fine: nothing to do
     assert res.returncode == 0 and "0 images processed" in res.stdout
+    assert (tmp_path / "c/stages/02_faces.pkl").exists()
 
 
 def test_small_faces_are_kept_as_rejected_and_left_out_of_the_stage(tmp_path, shared_data):
