@@ -1,8 +1,9 @@
 """Keras callbacks for fit: a tqdm bar per epoch, and checkpoints a kill -9 cannot corrupt.
 
 Resume needs more than the weights: the optimizer's state (inside the .keras file), the epoch,
-the history so far, and where EarlyStopping and ReduceLROnPlateau had got to (their counters
-are reset by Keras at the start of every fit() call, so they are restored after that).
+the history so far, where EarlyStopping and ReduceLROnPlateau had got to (their counters are
+reset by Keras at the start of every fit() call, so they are restored after that), and random
+numbers that do not depend on how the run got to an epoch (ReseedModel, pipeline.py).
 """
 from __future__ import annotations
 
@@ -75,6 +76,21 @@ class ResumablePlateau(_Resumable, keras.callbacks.ReduceLROnPlateau):
     COUNTERS = {"wait": "wait", "best": "best", "cooldown": "cooldown_counter"}
 
 
+class ReseedModel(keras.callbacks.Callback):
+    """Sets every random generator inside the model (dropout) to a state derived from its own
+    seed and the epoch, at the start of each epoch. Keras saves these states in the .keras file
+    but the counters also advance during validation and resume paths differ; deriving them
+    from (seed, epoch) makes epoch E's dropout masks the same however the run got there."""
+    STRIDE = 2 ** 20            # counter values reserved per epoch (one per training step)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        import numpy as np
+        for layer in self.model._flatten_layers(include_self=True, recursive=True):
+            for gen in getattr(layer, "_seed_generators", ()):
+                state = np.asarray(gen.state.numpy())
+                gen.state.assign(np.array([state[0], epoch * self.STRIDE], state.dtype))
+
+
 class Checkpointer(keras.callbacks.Callback):
     """Each epoch: model+optimizer to epoch-NNN.keras, then state.json (the commit point).
 
@@ -84,10 +100,10 @@ class Checkpointer(keras.callbacks.Callback):
     """
 
     def __init__(self, ckpt_dir: Path, state: dict, early: ResumableEarlyStopping,
-                 plateau: ResumablePlateau, monitor: str = "val_accuracy"):
+                 plateau: ResumablePlateau | None, planner, monitor: str = "val_accuracy"):
         super().__init__()
         self.dir, self.state, self.early, self.plateau = Path(ckpt_dir), state, early, plateau
-        self.monitor, self.lr = monitor, None
+        self.planner, self.monitor, self.lr = planner, monitor, None
 
     def on_epoch_begin(self, epoch, logs=None):
         # the rate this epoch ran with (ReduceLROnPlateau changes it in on_epoch_end)
@@ -110,8 +126,13 @@ class Checkpointer(keras.callbacks.Callback):
             st["best"] = {"epoch": done, "ckpt": name, self.monitor: score,
                           "val_loss": logs.get("val_loss")}
         st["epoch"], st["ckpt"] = done, name
-        st["early"], st["plateau"] = self.early.snapshot(), self.plateau.snapshot()
-        st["stopped_early"] = bool(self.model.stop_training)
+        st["early"] = self.early.snapshot()
+        st["plateau"] = self.plateau.snapshot() if self.plateau else None
+        st["plan"] = self.planner.snapshot()
+        if self.model.stop_training:
+            st["stopped_by"] = ("early stopping" if self.early.wait >= self.early.patience
+                                else "time budget")
+        st["stopped_early"] = st.get("stopped_by") == "early stopping"
         write_json(self.dir / "state.json", st)
         prune(self.dir, st)
 

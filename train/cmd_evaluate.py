@@ -15,6 +15,7 @@ from corpus.cli import print_json
 
 from .card import CardError
 from .data import DataError
+from .tta import TTA
 
 
 def add_arguments(p):
@@ -24,6 +25,8 @@ def add_arguments(p):
                                                    "(default test; ignored for folders)")
     p.add_argument("--sources", nargs="+", metavar="SRC", help="only these provenance sources")
     p.add_argument("--out", help="where the PNGs and eval.json go (default RUN/eval)")
+    p.add_argument("--tta", choices=TTA, help="test-time augmentation: flip averages each face "
+                   "with its mirror image (default: what the model card says; new runs: flip)")
     p.add_argument("--json", action="store_true",
                    help="print the full report as one JSON line (JSON lines, as every command)")
     p.add_argument("--no-progress", "--quiet", dest="quiet", action="store_true",
@@ -34,14 +37,14 @@ def main(args) -> int:
     from .evaluate import evaluate
     try:
         r = evaluate(args.model, args.data, split=args.split, out=args.out, sources=args.sources,
-                     progress=not args.quiet)
+                     progress=not args.quiet, tta=args.tta)
     except (CardError, DataError, CorpusError) as exc:
         print(f"train evaluate: {exc}", file=sys.stderr)
         return 2
     if args.json:
         print_json(r)
         return 0
-    print(f"{r['counts']['evaluated']} faces: accuracy {r['accuracy']:.3f}, "
+    print(f"{r['counts']['evaluated']} faces (TTA {r['tta']}): accuracy {r['accuracy']:.3f}, "
           f"macro-F1 {r['macro_f1'] or 0:.3f}, top-2 {r.get('top2_accuracy') or 0:.3f}")
     for name, c in r["per_class"].items():
         rec = "-" if c["recall"] is None else f"{c['recall']:.3f}"

@@ -1,20 +1,28 @@
 """Train an expression CNN with RMSProp on a corpus's train split (validated on its val split).
 
-Streams faces from the corpus (file paths in memory, pixels per batch), augments them, weights
-classes against imbalance, stops early, lowers the learning rate on plateaus, keeps the best
-epoch, logs to TensorBoard and checkpoints every epoch so a killed run continues with --resume.
+Reads each face file once into a checked cache, augments faces per epoch (seeded by the epoch,
+so a resumed run continues the same run), weights classes against imbalance, smooths labels,
+warms up then decays the learning rate over the epochs that fit --time-budget (or halves it
+on plateaus), stops early, keeps the best epoch, logs to TensorBoard and checkpoints every
+epoch so a killed run continues with --resume. On a GPU: float16 mixed precision and a 4x
+batch.
 
 example:
-  python -m train fit datasets/fer --out runs/fer48 --size 48 --epochs 30
+  python -m train fit datasets/fer --out runs/fer48 --preset vgg --time-budget 85
   python -m train fit datasets/fer --out runs/fer48 --resume      # after a crash or kill
+  python -m train fit datasets/ck --out runs/ck --init runs/fer48  # transfer to a small corpus
 """
 import sys
 
 from corpus import CorpusError
 
+from .augment import AUGMENTATIONS
 from .data import DataError
+from .device import PRECISIONS
 from .fit import DEFAULTS, FitError, fit
+from .fitdata import CLASS_WEIGHTS
 from .model import PRESETS
+from .schedule import SCHEDULES
 
 
 def add_arguments(p):
@@ -34,7 +42,32 @@ def add_arguments(p):
     p.add_argument("--preset", choices=list(PRESETS), help=f"network size "
                                                            f"(default {DEFAULTS['preset']})")
     p.add_argument("--lr", type=float, help=f"RMSProp learning rate (default {DEFAULTS['lr']})")
-    p.add_argument("--patience", type=int, help="early-stopping patience in epochs")
+    p.add_argument("--schedule", choices=SCHEDULES, help="learning-rate schedule: cosine (warm-up, "
+                   "decay over the planned epochs) or plateau (halve on a val-loss plateau); "
+                   f"default {DEFAULTS['schedule']}")
+    p.add_argument("--label-smoothing", type=float,
+                   help=f"share of each target spread over the classes "
+                        f"(default {DEFAULTS['label_smoothing']})")
+    p.add_argument("--class-weight", choices=CLASS_WEIGHTS,
+                   help="capped inverse frequency, its square root, or none "
+                        f"(default {DEFAULTS['class_weight']})")
+    p.add_argument("--augment", choices=list(AUGMENTATIONS),
+                   help=f"training augmentation (default {DEFAULTS['augment']})")
+    p.add_argument("--precision", choices=["auto", *PRECISIONS],
+                   help="auto: float16 mixed precision and a 4x batch on a GPU, float32 on a "
+                        "CPU; bfloat16 needs a CPU with avx512_bf16 (default auto)")
+    p.add_argument("--time-budget", type=float, metavar="MINUTES",
+                   help="stop cleanly when the next epoch would end after this many minutes "
+                        "(counted from the command's start); the best epoch is kept, the "
+                        "learning-rate schedule plans for the epochs that fit")
+    p.add_argument("--init", metavar="RUN",
+                   help="start from this run's convolutional base (a new head when the "
+                        "classes differ): head alone first, then all layers at 0.1x the rate")
+    p.add_argument("--head-epochs", type=int,
+                   help=f"with --init: epochs with the base frozen "
+                        f"(default {DEFAULTS['head_epochs']})")
+    p.add_argument("--patience", type=int, help=f"early-stopping patience in epochs "
+                                                 f"(default {DEFAULTS['patience']})")
     p.add_argument("--val-fraction", type=float,
                    help="share of train held out when the corpus has no val split (default 0.1)")
     p.add_argument("--seed", type=int, help=f"default {DEFAULTS['seed']}")
@@ -55,4 +88,5 @@ def main(args) -> int:
     m = card["metrics"]
     print(f"{args.out}: best epoch {m['best_epoch']} of {m['epochs_run']}, "
           f"val accuracy {m['val_accuracy']:.3f}; classes {', '.join(card['classes'])}")
+    print(f"  {m['note']}")
     return 0

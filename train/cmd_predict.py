@@ -14,6 +14,7 @@ import sys
 from corpus.cli import print_json
 
 from .card import CardError
+from .tta import TTA
 
 
 def add_arguments(p):
@@ -22,6 +23,8 @@ def add_arguments(p):
     p.add_argument("--annotate", metavar="DIR", help="write annotated copies here")
     p.add_argument("--detector", choices=["hog", "cnn"], help="override the card's detector")
     p.add_argument("--upsample", type=int, help="override the card's detector upsampling")
+    p.add_argument("--tta", choices=TTA, help="test-time augmentation: flip averages each face "
+                   "with its mirror image (default: what the model card says; new runs: flip)")
     p.add_argument("--json", action="store_true",
                    help="print JSON lines: one object per image (image, faces, note/error)")
     p.add_argument("--no-progress", "--quiet", dest="quiet", action="store_true",
@@ -34,7 +37,8 @@ def main(args) -> int:
     try:
         for r in iter_predict(args.model, args.images, annotate_dir=args.annotate,
                               detector=args.detector, upsample=args.upsample,
-                              progress=len(args.images) > 3 and not args.quiet):
+                              progress=len(args.images) > 3 and not args.quiet,
+                              tta=args.tta):
             done += 1
             failed += "error" in r
             if args.json:

@@ -1,9 +1,10 @@
 """Where examples come from (a corpus or class folders) and how they reach the model.
 
-Only file paths and labels are held in memory; pixels are read batch by batch, by tf.data for
-training and by a plain generator for evaluation, scoring and prediction. Both paths decode to
-8-bit gray and resize with the same antialiased bilinear kernel, so a face looks the same to
-the model whichever door it came in by.
+Training reads pixels through the checked face cache (facecache.py) and feeds them to the
+model with pipeline.py; evaluation, scoring and prediction read files batch by batch with
+iter_batches(). Both decode to 8-bit gray and resize with resize_gray() (antialiased bilinear,
+rounded to whole gray levels), so a face looks the same to the model whichever door it came in
+by.
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ class Sample:
     path: str            # absolute path of the stored face (never built from a label or URL)
     label: str | None    # canonical class name
     item_id: int | None = None
+    sha256: str | None = None   # the catalog's digest of the file's bytes (None for folders)
 
 
 @dataclass
@@ -60,11 +62,11 @@ def corpus_samples(corpus: Corpus, *, split: str | None = None, sources=None,
         where.append("EXISTS (SELECT 1 FROM provenance p WHERE p.item_id IN (i.id, i.parent_id)"
                      f" AND (p.source_dataset IN ({marks}) OR p.engine IN ({marks})))")
         args += list(sources) * 2
-    rows = corpus.db.execute("SELECT i.id, i.path, i.label FROM items i WHERE "
+    rows = corpus.db.execute("SELECT i.id, i.path, i.label, i.sha256 FROM items i WHERE "
                              + " AND ".join(where) + " ORDER BY i.id", args)
     fold = fold or {}
-    return [Sample(str(corpus.root / r["path"]), fold.get(r["label"], r["label"]), r["id"])
-            for r in rows]
+    return [Sample(str(corpus.root / r["path"]), fold.get(r["label"], r["label"]), r["id"],
+                   r["sha256"]) for r in rows]
 
 
 def train_val(corpus: Corpus, *, sources=None, fold=None, seed: int = 1234,
@@ -126,12 +128,14 @@ def class_weights(labels: np.ndarray, n_classes: int, cap: float = 5.0) -> dict[
 
 # ---------------------------------------------------------------- pixels
 def resize_gray(arr: np.ndarray, size: int) -> np.ndarray:
-    """uint8 HxW -> float32 size x size x 1 in 0..255, with tf.data's resize kernel."""
+    """uint8 HxW -> float32 size x size x 1 in 0..255: antialiased bilinear, whole gray levels
+    (rounded, so the uint8 face cache and a face read from its file agree exactly)."""
     img = np.asarray(arr, np.float32)[..., None]
     if img.shape[:2] == (size, size):
         return img
     import tensorflow as tf
-    return tf.image.resize(img, (size, size), method="bilinear", antialias=True).numpy()
+    out = tf.image.resize(img, (size, size), method="bilinear", antialias=True).numpy()
+    return np.clip(np.rint(out), 0, 255)
 
 
 def iter_batches(paths: list[str], size: int, batch: int = 256
@@ -147,33 +151,6 @@ def iter_batches(paths: list[str], size: int, batch: int = 256
                 errors.append((i, str(exc)))
         x = np.stack(arrays) if arrays else np.zeros((0, size, size, 1), np.float32)
         yield idx, x, errors
-
-
-def tf_dataset(paths: list[str], labels: list[int], size: int, batch: int, *,
-               shuffle: bool, seed: int):
-    """Streaming tf.data pipeline: file paths in memory, pixels decoded per batch.
-
-    AUTOTUNE is off and prefetch fixed at 2: with autotune on, fit stalled 35-40 s at epoch
-    boundaries on this 2-core machine (SETUP-NOTES.md).
-    """
-    import tensorflow as tf
-
-    def load(path, label):
-        img = tf.io.decode_image(tf.io.read_file(path), channels=1, expand_animations=False)
-        img.set_shape([None, None, 1])
-        img = tf.image.resize(tf.cast(img, tf.float32), (size, size), method="bilinear",
-                              antialias=True)
-        return img, label
-
-    ds = tf.data.Dataset.from_tensor_slices((list(paths), np.asarray(labels, np.int32)))
-    if shuffle:
-        ds = ds.shuffle(len(paths), seed=seed, reshuffle_each_iteration=True)
-    # no ignore_errors(): it makes the epoch length unknown, and Keras then counts an extra
-    # optimizer step per epoch; fit() checks every file first instead (see unreadable())
-    ds = ds.map(load, num_parallel_calls=2, deterministic=True).batch(batch).prefetch(2)
-    options = tf.data.Options()
-    options.autotune.enabled = False
-    return ds.with_options(options)
 
 
 def stage_rows(corpus: Corpus, stage: str, samples: list[Sample]):
@@ -193,38 +170,11 @@ def stage_rows(corpus: Corpus, stage: str, samples: list[Sample]):
     return payload["X"], rows, missing
 
 
-def stage_dataset(X: np.ndarray, rows, labels, size: int, batch: int, *, shuffle: bool,
-                  seed: int):
-    """tf.data over rows of an in-RAM stage array, reshuffled (seeded) every epoch."""
-    import tensorflow as tf
-    rows, labels = np.asarray(rows), np.asarray(labels, np.int32)
-    epoch = [0]
-
-    def gen():
-        order = np.arange(len(rows))
-        if shuffle:
-            np.random.default_rng(seed + epoch[0]).shuffle(order)
-            epoch[0] += 1
-        for i in order:
-            yield X[rows[i]][..., None], labels[i]
-
-    spec = (tf.TensorSpec(X.shape[1:] + (1,), tf.uint8), tf.TensorSpec((), tf.int32))
-    # a generator's length is unknown to Keras, which then warns it "ran out of data" after
-    # the first epoch; stating the length keeps epochs exact and quiet
-    ds = tf.data.Dataset.from_generator(gen, output_signature=spec).apply(
-        tf.data.experimental.assert_cardinality(len(rows))).map(
-        lambda x, y: (tf.image.resize(tf.cast(x, tf.float32), (size, size), method="bilinear",
-                                      antialias=True), y))
-    options = tf.data.Options()
-    options.autotune.enabled = False
-    return ds.batch(batch).prefetch(2).with_options(options)
-
-
 def unreadable(samples: list[Sample], progress: bool = False) -> list[tuple[Sample, str]]:
     """Faces whose stored file no longer decodes (damaged or deleted on disk), with the reason.
 
-    Checked before training so a damaged file is recorded and left out, rather than stopping
-    a long run or being skipped unseen inside tf.data.
+    Checked before cross-validation so a damaged file is recorded and left out (fit itself
+    checks files as it reads them into the face cache, facecache.py).
     """
     import sys
 

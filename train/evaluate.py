@@ -18,9 +18,11 @@ from .card import load_model, write_json
 from .data import DataError, class_counts, corpus_samples, folder_samples, iter_batches
 from .metrics import classification_report
 from .plots import confusion_png, curves_png, mistakes_png
+from .tta import default, probabilities
 
 
-def predict_paths(model, paths: list[str], size: int, batch: int = 256, progress: bool = True):
+def predict_paths(model, paths: list[str], size: int, batch: int = 256, progress: bool = True,
+                  tta: str = "none"):
     """(probabilities N x C with NaN rows for unreadable files, {index: reason})."""
     probs = np.full((len(paths), model.output_shape[-1]), np.nan, np.float32)
     errors = {}
@@ -28,7 +30,7 @@ def predict_paths(model, paths: list[str], size: int, batch: int = 256, progress
               disable=not progress) as bar:
         for idx, x, errs in iter_batches(paths, size, batch):
             if idx:
-                probs[idx] = model.predict_on_batch(x)
+                probs[idx] = probabilities(model, x, tta)
             errors.update(dict(errs))
             bar.update(len(idx) + len(errs))
     return probs, errors
@@ -53,8 +55,11 @@ def load_samples(data, split: str | None, sources=None):
 
 
 def evaluate(model_path, data, *, split: str | None = "test", out=None, sources=None,
-             n_mistakes: int = 32, batch: int = 256, progress: bool = False) -> dict:
+             n_mistakes: int = 32, batch: int = 256, progress: bool = False,
+             tta: str | None = None) -> dict:
+    """tta: "flip" averages each face with its mirror image; None: what the card says."""
     model, card = load_model(model_path)
+    tta = tta or default(card)
     classes, size = card["classes"], card["input_size"]
     fold = card.get("fold") or {}
     samples, kind, unknown_folders = load_samples(data, split, sources)
@@ -62,7 +67,7 @@ def evaluate(model_path, data, *, split: str | None = "test", out=None, sources=
         s.label = fold.get(s.label, s.label)
     index = {c: i for i, c in enumerate(classes)}
     known = [s for s in samples if s.label in index]
-    probs, errors = predict_paths(model, [s.path for s in known], size, batch, progress)
+    probs, errors = predict_paths(model, [s.path for s in known], size, batch, progress, tta)
     ok = np.array([i not in errors for i in range(len(known))], bool)
     y_true = np.array([index[s.label] for s in known], int)[ok]
     p = probs[ok]
@@ -95,7 +100,7 @@ def evaluate(model_path, data, *, split: str | None = "test", out=None, sources=
 
     report.update({
         "model": str(model_path), "data": str(data), "data_kind": kind,
-        "split": split if kind == "corpus" else None,
+        "split": split if kind == "corpus" else None, "tta": tta,
         "classes": classes,
         "counts": {"data": data_counts, "evaluated": int(ok.sum()),
                    "unreadable": len(errors),

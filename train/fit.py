@@ -1,31 +1,38 @@
 """fit(): train the CNN with RMSProp on a corpus's train split, validate on val, resume after a kill.
 
 Run directory (runs/NAME):
-    model.keras          best epoch's model (by val accuracy)
-    model_card.json      data sources and counts, classes, input size, hyper-parameters, metrics, history
+    model.keras          best epoch's model (by val accuracy), float32
+    model_card.json      data sources and counts, classes, input size, hyper-parameters, metrics,
+                         history, why the run stopped
     checkpoint/          epoch-NNN.keras (model + optimizer) and state.json, replaced each epoch
     logs/                TensorBoard event files
+
+A resumed run continues the same run: the batches, augmentation and dropout of epoch E are a
+function of (seed, E) (pipeline.py, callbacks.ReseedModel), the learning rate a function of
+the epoch and the plan (schedule.py), and the optimizer's and callbacks' state come from the
+checkpoint. Its logged figures match an uninterrupted run's (tests/train/test_resume.py).
 """
 from __future__ import annotations
 
 import json
 import shutil
 import sqlite3
+import time
 from pathlib import Path
 
-import numpy as np
-
-from corpus import now
-
-from .card import CARD, MODEL, read_json, write_json
-from .data import (DataError, class_counts, class_weights, open_corpus, stage_dataset,
-                   stage_rows, tf_dataset, train_val, unreadable)
+from .card import CARD, read_json, write_json
+from .data import open_corpus
+from .fitdata import prepare, sample_weights
 from .seen import record_seen
 
 DEFAULTS = {"size": 48, "epochs": 30, "batch": 64, "six_class": False, "sources": None,
-            "preset": "base", "lr": 1e-3, "patience": 6, "seed": 1234, "val_fraction": 0.1,
-            "stage": None}
+            "preset": "base", "lr": 1e-3, "patience": 10, "seed": 1234, "val_fraction": 0.1,
+            "stage": None, "schedule": "cosine", "label_smoothing": 0.1,
+            "class_weight": "sqrt", "augment": "faces", "precision": "auto",
+            "time_budget": None, "init": None, "head_epochs": 2}
+RESUME_MAY_CHANGE = ("epochs", "time_budget")
 MONITOR = "val_accuracy"
+STATE_FORMAT = 2        # checkpoints of format 1 (before seeded epochs) cannot be continued
 
 
 class FitError(ValueError):
@@ -41,11 +48,31 @@ def _config(state: dict | None, options: dict) -> dict:
         return {**DEFAULTS, **given}
     cfg = dict(state["config"])
     for k, v in given.items():
-        if k != "epochs" and v != cfg.get(k):
+        if k not in RESUME_MAY_CHANGE and v != cfg.get(k):
             raise FitError(f"--resume continues with the checkpoint's settings, but {k} was "
                            f"{cfg.get(k)!r} and is now {v!r}; drop the option or start a new run")
-    cfg["epochs"] = given.get("epochs", cfg["epochs"])
+    cfg.update({k: given[k] for k in RESUME_MAY_CHANGE if k in given})
     return cfg
+
+
+def _checkpoint_state(out: Path, resume: bool, overwrite: bool, log) -> dict | None:
+    ckpt_dir = out / "checkpoint"
+    state_file = ckpt_dir / "state.json"
+    state = read_json(state_file) if state_file.is_file() else None
+    if state and not resume and not overwrite:
+        raise FitError(f"{out} already has a checkpoint at epoch {state['epoch']}: pass --resume "
+                       f"to continue it or --overwrite to start again")
+    if state and overwrite:
+        shutil.rmtree(ckpt_dir)
+        shutil.rmtree(out / "logs", ignore_errors=True)
+        state = None
+    if state and state.get("format") != STATE_FORMAT:
+        raise FitError(f"{out}: this checkpoint was written by an older ferkit whose epochs were "
+                       f"not seeded per epoch, so it cannot be continued exactly; start a new "
+                       f"run (--overwrite)")
+    if resume and state is None:
+        log(f"{out}: no checkpoint yet, starting from epoch 0")
+    return state
 
 
 def _source_counts(corpus, ids: list[int]) -> dict[str, int]:
@@ -76,143 +103,198 @@ def fit(corpus_path, out, *, resume: bool = False, overwrite: bool = False,
     """Train (or continue) a run; returns the model card it wrote.
 
     samples: (train, val, note) chosen by the caller (crossval's folds) instead of the corpus's
-    splits; the caller has already checked that their files decode. callbacks: extra Keras
-    callbacks (crossval's per-fold progress bar).
+    splits; labels come with them, pixels through the face cache of the corpus at corpus_path.
+    callbacks: extra Keras callbacks (crossval's per-fold progress bar).
     """
+    import keras
+
+    from . import device
+    started = time.perf_counter()
+    out = Path(out)
+    if options.get("init") is not None:
+        options["init"] = str(options["init"])
+    state = _checkpoint_state(out, resume, overwrite, log)
+    cfg = _config(state, options)
+    if state and state.get("stopped_by") == "time budget" and \
+            cfg["time_budget"] != state["config"]["time_budget"]:
+        state["stopped_by"] = None          # a new budget: the run may go on
+    plan = device.choose(gpus=device.gpu_count(), cpu_flags=device.cpu_flags(),
+                         requested=cfg["precision"], batch=cfg["batch"], lr=cfg["lr"],
+                         batch_given="batch" in options and options["batch"] is not None)
+    if state and state.get("device"):
+        plan = device.Plan(**state["device"])          # a resume keeps the run's batch and rate
+    previous_policy = keras.mixed_precision.global_policy()
+    corpus = open_corpus(corpus_path)
+    try:
+        keras.utils.set_random_seed(cfg["seed"])
+        data = prepare(corpus, cfg, samples, progress=progress, log=log)
+        record_seen(out, corpus, data.train, data.val)      # what `train score` calls in-sample
+        if state and state["classes"] != data.classes:
+            raise FitError(f"the corpus's train classes changed since the checkpoint "
+                           f"({state['classes']} -> {data.classes}); start a new run")
+        device.apply(plan)
+        state, info = _train(out, cfg, plan, data, state, started, progress, log, callbacks)
+        keras.mixed_precision.set_global_policy(previous_policy)
+        card = _card(out, corpus, cfg, plan, data, state, info)
+    finally:
+        keras.mixed_precision.set_global_policy(previous_policy)
+        corpus.close()
+    return card
+
+
+def _phases(cfg: dict, lr: float) -> list[tuple[int, int | None, bool, float]]:
+    """(first epoch, end epoch or None = the plan's, base frozen, learning rate) per phase."""
+    from .transfer import FINE_TUNE_FACTOR
+    if not cfg["init"]:
+        return [(0, None, False, lr)]
+    return [(0, cfg["head_epochs"], True, lr), (cfg["head_epochs"], None, False,
+                                                 lr * FINE_TUNE_FACTOR)]
+
+
+def _train(out, cfg, plan, data, state, started, progress, log, extra_callbacks=()):
     import keras
 
     from . import callbacks as cb
     from .model import build, compile_model, load
+    from .pipeline import eval_batches, train_batches
+    from .schedule import CosineSchedule, Planner
+    from .transfer import freeze_base, init_model
 
-    out = Path(out)
     ckpt_dir = out / "checkpoint"
-    state_file = ckpt_dir / "state.json"
-    state = read_json(state_file) if state_file.is_file() else None
-    if state and not resume and not overwrite:
-        raise FitError(f"{out} already has a checkpoint at epoch {state['epoch']}: pass --resume "
-                       f"to continue it or --overwrite to start again")
-    if state and overwrite:
-        shutil.rmtree(ckpt_dir)
-        shutil.rmtree(out / "logs", ignore_errors=True)
-        state = None
-    if resume and state is None:
-        log(f"{out}: no checkpoint yet, starting from epoch 0")
-    cfg = _config(state, options)
-    keras.utils.set_random_seed(cfg["seed"])
-
-    corpus = open_corpus(corpus_path)
-    tax, fold = corpus.taxonomy, {}
-    if cfg["six_class"]:
-        tax, fold = tax.six_class()
-    if samples is None:
-        train, val, val_note = train_val(corpus, sources=cfg["sources"], fold=fold,
-                                         seed=cfg["seed"], val_fraction=cfg["val_fraction"])
-    else:
-        train, val, val_note = (list(x) for x in samples)
-    damaged = [] if cfg["stage"] or samples is not None else unreadable(train + val, progress)
-    for s, reason in damaged:
-        corpus.set_status(s.item_id, "failed", reason=f"face file unreadable: {reason}",
-                          user="train fit")
-        log(f"face {s.item_id} left out and marked failed: {reason}")
-    if damaged:
-        gone = {s.item_id for s, _ in damaged}
-        train = [s for s in train if s.item_id not in gone]
-        val = [s for s in val if s.item_id not in gone]
-    present = {s.label for s in train}
-    classes = [c for c in tax.classes if c in present] + sorted(present - set(tax.classes))
-    if len(classes) < 2:
-        raise DataError(f"the train split has only {classes}: a classifier needs 2+ classes")
-    if state and state["classes"] != classes:
-        raise FitError(f"the corpus's train classes changed since the checkpoint "
-                       f"({state['classes']} -> {classes}); start a new run")
-    index = {c: i for i, c in enumerate(classes)}
-    val_unknown = class_counts(s for s in val if s.label not in index)
-    val = [s for s in val if s.label in index]
-    if not val:
-        raise DataError("no val faces of the trained classes; run `python -m curate split`")
-    size, batch, seed = cfg["size"], cfg["batch"], cfg["seed"]
-    not_in_stage = 0
-    if cfg["stage"]:
-        X, rows, missing = stage_rows(corpus, cfg["stage"], train + val)
-        not_in_stage = len(missing)
-        tr = [(s, r) for s, r in zip(train, rows[:len(train)]) if r >= 0]
-        va = [(s, r) for s, r in zip(val, rows[len(train):]) if r >= 0]
-        if not tr or not va:
-            raise DataError(f"stage {cfg['stage']!r} lacks the train or val faces; rewrite it "
-                            f"(e.g. `python -m curate extract`) or train without --stage")
-        train, tr_rows = [s for s, _ in tr], [r for _, r in tr]
-        val, val_rows = [s for s, _ in va], [r for _, r in va]
-    y_train = np.array([index[s.label] for s in train], np.int32)
-    y_val = [index[s.label] for s in val]
-    weights = class_weights(y_train, len(classes))
-    record_seen(out, corpus, train, val)        # what `train score` calls in-sample
-    if cfg["stage"]:
-        train_ds = stage_dataset(X, tr_rows, y_train, size, batch, shuffle=True, seed=seed)
-        val_ds = stage_dataset(X, val_rows, y_val, size, batch, shuffle=False, seed=seed)
-    else:
-        train_ds = tf_dataset([s.path for s in train], y_train, size, batch, shuffle=True,
-                              seed=seed)
-        val_ds = tf_dataset([s.path for s in val], y_val, size, batch, shuffle=False, seed=seed)
-
     ckpt_dir.mkdir(parents=True, exist_ok=True)
+    n_classes, batch, seed = len(data.classes), plan.batch, cfg["seed"]
     if state:
-        model = load(ckpt_dir / state["ckpt"])
         log(f"resuming {out} after epoch {state['epoch']} of {cfg['epochs']}")
+        state["config"], info = cfg, state.get("init")
     else:
-        model = compile_model(build(len(classes), size, preset=cfg["preset"], seed=cfg["seed"]),
-                              cfg["lr"])
-        state = {"config": cfg, "classes": classes, "epoch": 0, "ckpt": None, "best": None,
-                 "history": [], "early": None, "plateau": None, "stopped_early": False}
+        state = {"format": STATE_FORMAT, "config": cfg, "classes": data.classes, "epoch": 0,
+                 "ckpt": None, "best": None, "history": [], "early": None, "plateau": None,
+                 "stopped_early": False, "stopped_by": None, "device": plan.as_dict(),
+                 "plan": None, "init": None}
+        info = None
     cb.prune(ckpt_dir, state)
-    early = cb.ResumableEarlyStopping(state["early"], monitor=MONITOR, mode="max",
-                                      patience=cfg["patience"])
-    plateau = cb.ResumablePlateau(state["plateau"], monitor="val_loss", factor=0.5,
-                                  patience=max(1, cfg["patience"] // 2), min_lr=1e-5)
-    steps = -(-len(train) // batch)
-    calls = [early, plateau, cb.Checkpointer(ckpt_dir, state, early, plateau, MONITOR),
-             keras.callbacks.TensorBoard(str(out / "logs"), write_graph=False, profile_batch=0),
-             cb.TqdmProgress(steps, cfg["epochs"], progress), *callbacks]
-    if state["epoch"] < cfg["epochs"] and not state["stopped_early"]:
-        model.fit(train_ds, validation_data=val_ds, epochs=cfg["epochs"],
-                  initial_epoch=state["epoch"], class_weight=weights, callbacks=calls, verbose=0,
-                  shuffle=False)     # tf_dataset shuffles, seeded, each epoch
-    elif state["stopped_early"]:
-        log(f"{out}: early stopping already ended this run at epoch {state['epoch']}")
+    weights, _ = sample_weights(data.y_train, n_classes, cfg["class_weight"])
+    steps = -(-len(data.y_train) // batch)
+    planner = Planner(state, cfg["epochs"], cfg["time_budget"], started)
+    val_ds = eval_batches(data.x_val, data.y_val, n_classes, batch)
+    trained = False
+    for first, end, frozen, lr in _phases(cfg, plan.lr):
+        end = end if end is not None else cfg["epochs"]
+        if state["stopped_by"] or state["epoch"] >= min(end, planner.planned):
+            continue
+        if state["ckpt"] and state["epoch"] > first:
+            model = load(ckpt_dir / state["ckpt"])         # mid-phase: optimizer state too
+        else:
+            if state["ckpt"]:
+                model = load(ckpt_dir / state["ckpt"])      # a phase boundary: weights only
+            elif cfg["init"]:
+                model, info = init_model(cfg["init"], data.classes, cfg["size"], seed)
+                state["init"] = info
+            else:
+                model = build(n_classes, cfg["size"], preset=cfg["preset"], seed=seed)
+            if info:
+                freeze_base(model, info["base_layers"], frozen)
+            model = compile_model(model, lr, cfg["label_smoothing"])
+        early = cb.ResumableEarlyStopping(state["early"], monitor=MONITOR, mode="max",
+                                          patience=cfg["patience"])
+        plateau = (cb.ResumablePlateau(state["plateau"], monitor="val_loss", factor=0.5,
+                                       patience=max(1, cfg["patience"] // 2), min_lr=1e-5)
+                   if cfg["schedule"] == "plateau" else None)
+        # a fine-tuning phase starts from trained weights: no warm-up there
+        lr_calls = [plateau] if plateau else [CosineSchedule(
+            lr, steps, planner, start_epoch=first, end_epoch=end if end < cfg["epochs"] else None,
+            warmup_epochs=0.0 if first else 1.0)]
+        calls = [cb.ReseedModel(), early, *lr_calls, planner,
+                 cb.Checkpointer(ckpt_dir, state, early, plateau, planner, MONITOR),
+                 keras.callbacks.TensorBoard(str(out / "logs"), write_graph=False,
+                                             profile_batch=0),
+                 cb.TqdmProgress(steps, cfg["epochs"], progress), *extra_callbacks]
+        epochs = range(state["epoch"], end)
+        model.fit(train_batches(data.x_train, data.y_train, weights, n_classes, batch=batch,
+                                seed=seed, epochs=epochs, augmentation=cfg["augment"]),
+                  validation_data=val_ds, epochs=end, initial_epoch=state["epoch"],
+                  steps_per_epoch=steps, callbacks=calls, verbose=0, shuffle=False)
+        trained = True
+    if not trained and state["stopped_by"]:
+        log(f"{out}: {state['stopped_by']} already ended this run at epoch {state['epoch']}")
+    return state, info
 
-    best = load(ckpt_dir / state["best"]["ckpt"])
+
+def _save_best(out: Path, state: dict):
+    from . import device
+    from .card import MODEL
+    from .model import load
+    best = device.as_float32(load(out / "checkpoint" / state["best"]["ckpt"], compile=False))
     tmp = out / f".tmp-{MODEL}"
     best.save(tmp)
     tmp.replace(out / MODEL)
+    return best
+
+
+def _card(out, corpus, cfg, plan, data, state, info) -> dict:
+    from .augment import describe
+    from .card import MODEL
+    from .data import class_counts
+    best = _save_best(out, state)
+    _, weights = sample_weights(data.y_train, len(data.classes), cfg["class_weight"])
+    classes = data.classes
+    hist = state["history"]
+    steady = sorted(h["seconds"] for h in hist[1:]) or [h["seconds"] for h in hist]
+    stop = state["stopped_by"] or "epochs"
+    b = state["best"]
+    note = {"epochs": f"ran all {state['epoch']} epochs",
+            "early stopping": f"early stopping ended the run after epoch {state['epoch']} "
+                              f"({MONITOR} had not improved for {cfg['patience']} epochs)",
+            "time budget": f"stopped cleanly at the {cfg['time_budget']:g}-minute time budget "
+                           f"after epoch {state['epoch']} of --epochs {cfg['epochs']}"
+            if cfg["time_budget"] else ""}[stop]
     card = {
-        "name": out.name, "written_at": now(), "model_file": MODEL, "classes": classes,
-        "input_size": size, "channels": 1,
-        "input": "gray faces, 0..255 (scaling and augmentation are layers of the model)",
-        "six_class": cfg["six_class"], "fold": fold, "preset": cfg["preset"],
-        "params": int(best.count_params()),
+        "name": out.name, "written_at": _now(), "model_file": MODEL, "classes": classes,
+        "input_size": cfg["size"], "channels": 1,
+        "input": "gray faces, 0..255 (scaling is a layer of the model)",
+        "six_class": cfg["six_class"], "fold": {"disgust": "angry"} if cfg["six_class"] else {},
+        "preset": cfg["preset"], "params": int(best.count_params()),
+        "tta": "flip",
         "extractor": _extractor_settings(corpus),
-        "data": {"corpus": str(corpus.root), "sources": cfg["sources"], "validation": val_note,
-                 "pixels_from": f"stage {cfg['stage']}" if cfg["stage"] else "corpus files",
-                 "not_in_stage": not_in_stage,
-                 "unreadable": [{"item_id": s.item_id, "reason": r} for s, r in damaged],
-                 "counts": {"train": class_counts(train), "val": class_counts(val)},
-                 "val_classes_not_in_train": val_unknown,
-                 "source_datasets": _source_counts(corpus, [s.item_id for s in train + val]),
-                 "classes_absent_from_train": [c for c in tax.classes if c not in present]},
-        "hyperparameters": {"optimizer": "RMSprop", "learning_rate": cfg["lr"], "batch": batch,
-                            "epochs": cfg["epochs"], "patience": cfg["patience"],
-                            "seed": cfg["seed"], "class_weight": {classes[i]: round(w, 4)
-                                                                  for i, w in weights.items()},
-                            "augmentation": "flip, rotate 0.03, shift 0.08, zoom 0.1, "
-                                            "brightness 0.1, contrast 0.2",
-                            "lr_schedule": "ReduceLROnPlateau(val_loss, x0.5)",
-                            "early_stopping": f"{MONITOR}, patience {cfg['patience']}"},
-        "metrics": {"best_epoch": state["best"]["epoch"],
-                    "val_accuracy": state["best"][MONITOR],
-                    "val_loss": state["best"]["val_loss"], "epochs_run": state["epoch"],
-                    "stopped_early": state["stopped_early"]},
-        "history": state["history"],
+        "init": info and {k: v for k, v in info.items() if k != "base_layers"},
+        "data": {"corpus": str(corpus.root), "sources": cfg["sources"],
+                 "validation": data.val_note, "pixels_from": data.pixels["from"],
+                 "pixels": data.pixels, "not_in_stage": data.not_in_stage,
+                 "unreadable": [{"item_id": s.item_id, "reason": r} for s, r in data.damaged],
+                 "counts": {"train": class_counts(data.train), "val": class_counts(data.val)},
+                 "val_classes_not_in_train": data.val_unknown,
+                 "source_datasets": _source_counts(corpus, [s.item_id for s in
+                                                            data.train + data.val
+                                                            if s.item_id is not None]),
+                 "classes_absent_from_train": data.absent},
+        "hyperparameters": {
+            "optimizer": "RMSprop", "learning_rate": plan.lr, "batch": plan.batch,
+            "epochs": cfg["epochs"], "patience": cfg["patience"], "seed": cfg["seed"],
+            "precision": plan.precision, "device": plan.why,
+            "class_weighting": cfg["class_weight"],
+            "class_weight": {classes[i]: round(w, 4) for i, w in weights.items()},
+            "label_smoothing": cfg["label_smoothing"],
+            "augmentation": describe(cfg["augment"]),
+            "lr_schedule": ("ReduceLROnPlateau(val_loss, x0.5)" if cfg["schedule"] == "plateau"
+                            else "1 epoch linear warm-up, cosine decay to 1 % over the planned "
+                                 "epochs"),
+            "time_budget_min": cfg["time_budget"],
+            "early_stopping": f"{MONITOR}, patience {cfg['patience']}"},
+        "metrics": {"best_epoch": b["epoch"], "val_accuracy": b[MONITOR],
+                    "val_loss": b["val_loss"], "epochs_run": state["epoch"],
+                    "stopped_by": stop, "stopped_early": stop == "early stopping",
+                    "note": f"{note}; the model is the best epoch, {b['epoch']} "
+                            f"({MONITOR} {b[MONITOR]:.4f})",
+                    "train_images_per_s": round(len(data.y_train) / steady[len(steady) // 2], 1)
+                    if steady else None,
+                    "train_minutes": round((state.get("plan") or {}).get("spent_s", 0) / 60, 2)},
+        "history": hist,
         "tensorboard": "logs/",
     }
     write_json(out / CARD, card)
-    corpus.close()
     return card
+
+
+def _now():
+    from corpus import now
+    return now()

@@ -17,6 +17,7 @@ from corpus import ImageError, to_array
 
 from .annotate import annotate
 from .card import load_model
+from .tta import default, probabilities
 
 
 def extractor_for(card: dict, **overrides):
@@ -44,10 +45,13 @@ def predict(model_path, images, **kw) -> list[dict]:
 
 
 def iter_predict(model_path, images, *, annotate_dir=None, detector=None, upsample=None,
-                 model=None, card=None, progress: bool = False):
-    """predict() one image at a time, so the command can print each result as it is ready."""
+                 model=None, card=None, progress: bool = False, tta: str | None = None):
+    """predict() one image at a time, so the command can print each result as it is ready.
+
+    tta: "flip" averages each face with its mirror image; None: what the card says."""
     if model is None:
         model, card = load_model(model_path)
+    tta = tta or default(card)
     classes = card["classes"]
     fx = extractor_for(card, detector=detector, upsample=upsample)
     for n, path in enumerate(tqdm(images, unit="image", desc="predict", file=sys.stderr,
@@ -62,8 +66,7 @@ def iter_predict(model_path, images, *, annotate_dir=None, detector=None, upsamp
         found = fx.extract(rgb)
         if found:
             x = np.stack([f.crop.astype(np.float32)[..., None] for f in found])
-            # a direct call: predict_on_batch would retrace its graph for every new face count
-            probs = np.asarray(model(x, training=False))
+            probs = probabilities(model, x, tta)
             for f, p in zip(found, probs):
                 order = np.argsort(-p, kind="stable")
                 entry["faces"].append({

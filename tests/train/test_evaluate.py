@@ -24,12 +24,14 @@ def test_cli_json_agrees_with_an_independent_count(fer_run, fer_small, tmp_path,
     assert len(done.stdout.splitlines()) == 1            # JSON lines: the report on one line
     assert not BANNER.search(done.stderr), done.stderr[:500]
     r = json.loads(done.stdout)
-    # recount by hand: decode each test face with PIL, predict, tally
+    # recount by hand: decode each test face with PIL, predict it and its mirror image (the
+    # card asks for flip test-time augmentation), average, tally
     model, _ = load_model(run)
+    assert card["tta"] == "flip" and r["tta"] == "flip"
     rows = list(fer_small.items(kind="face", split="test"))
     x = np.stack([np.asarray(Image.open(fer_small.path_of(row)), np.float32)[..., None]
                   for row in rows])
-    probs = model.predict(x, verbose=0)
+    probs = (model.predict(x, verbose=0) + model.predict(x[:, :, ::-1], verbose=0)) / 2
     classes = card["classes"]
     truth = np.array([classes.index(row["label"]) for row in rows])
     pred = probs.argmax(1)
@@ -39,6 +41,9 @@ def test_cli_json_agrees_with_an_independent_count(fer_run, fer_small, tmp_path,
     assert r["confusion"]["matrix"] == cm.tolist()
     assert r["counts"]["evaluated"] == len(rows)
     assert abs(r["accuracy"] - np.trace(cm) / len(rows)) < 1e-9
+    plain = evaluate(run, fer_small.root, split="test", out=tmp_path / "plain", tta="none")
+    assert plain["tta"] == "none"
+    assert abs(plain["accuracy"] - np.mean(model.predict(x, verbose=0).argmax(1) == truth)) < 1e-9
     top2 = np.mean([t in np.argsort(-p)[:2] for t, p in zip(truth, probs)])
     assert abs(r["top2_accuracy"] - top2) < 1e-9 and r["top3_accuracy"] == 1.0
     for i, c in enumerate(classes):
