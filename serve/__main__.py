@@ -69,8 +69,6 @@ def main(argv=None) -> int:
     except ConfigError as exc:
         print(f"serve: {exc}", file=sys.stderr)
         return 2
-    if args.verbose:
-        os.environ["TF_CPP_MIN_LOG_LEVEL"] = "0"
     from train.card import CardError, locate
     try:
         locate(settings.model)          # a wrong path fails here, before TensorFlow loads
@@ -80,10 +78,12 @@ def main(argv=None) -> int:
     import uvicorn
 
     from corpus import CorpusError
+    from train.quiet import load_tensorflow
 
     from .app import create_app
     from .engine import Engine
     print(f"serve: loading {settings.model} ...", file=sys.stderr, flush=True)
+    load_tensorflow(verbose=args.verbose)       # TensorFlow's start-up banners only if asked
     try:
         engine = Engine(settings)
     except (CardError, CorpusError, OSError, ValueError) as exc:

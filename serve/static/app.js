@@ -144,7 +144,7 @@ async function sendFix(out, face, label, card) {
       method: "POST", body: JSON.stringify(payload), headers: { "Content-Type": "application/json" },
     });
     note.textContent = status === 201
-      ? `received: "${body.label}", thank you (face ${body.face_id}, waiting for review)`
+      ? `received: "${body.label}", thank you (corpus item ${body.face_id}, waiting for review)`
       : `already received: "${body.label}"`;
   } catch (e) {
     note.classList.add("error");

@@ -25,3 +25,9 @@ def test_page_and_docs(server):
     body = spec["paths"]["/v1/predict"]["post"]["requestBody"]["content"]
     assert {"multipart/form-data", "application/json"} <= set(body)
     assert requests.get(server.url("/docs"), timeout=30).status_code == 200
+
+
+def test_tensorflow_banners_stay_quiet(server):
+    log = server.log_path.read_text()
+    assert "serve: loading" in log
+    assert "oneDNN" not in log and "absl::InitializeLog" not in log
