@@ -61,7 +61,7 @@ def server(start_server) -> ServerProcess:
 @pytest.fixture(scope="session")
 def guarded(start_server) -> ServerProcess:
     """A token, a low rate limit, and image_url allowed to reach this machine's test servers."""
-    return start_server("--token", TOKEN, "--rate-limit", "3", "--burst", "40",
+    return start_server("--token", TOKEN, "--rate-limit", "1", "--burst", "40",
                         "--allow-private-urls")
 
 

@@ -46,12 +46,12 @@ def _get_from(server, source_ip: str, path: str):
 
 def test_rate_limit_answers_429_with_retry_after_per_client(guarded):
     statuses, refused = [], None
-    for _ in range(60):                 # burst 40 at 3/s: the tail of 60 quick ones is refused
+    while refused is None and len(statuses) < 300:    # burst 40, then 1 per second
         status, headers, body = _get_from(guarded, "127.0.0.9", "/v1/model")
         statuses.append(status)
         if status == 429:
             refused = (headers, json.loads(body))
-    assert statuses[:30] == [200] * 30 and 429 in statuses
+    assert statuses[:30] == [200] * 30 and refused is not None
     headers, body = refused
     assert int(headers["Retry-After"]) >= 1 and body["error"] == "rate_limited"
     assert "127.0.0.9" in body["detail"]

@@ -19,6 +19,7 @@ def test_page_and_docs(server):
     page = requests.get(server.url("/"), timeout=30)
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]
     assert '<script src="/static/app.js"' in page.text and 'id="file"' in page.text
+    assert "default-src 'self'" in page.headers["content-security-policy"]
     spec = requests.get(server.url("/openapi.json"), timeout=30).json()
     assert {"/v1/predict", "/v1/feedback", "/v1/health", "/v1/model",
             "/v1/images/{image_id}"} <= set(spec["paths"])
