@@ -112,7 +112,9 @@ class Engine:
     async def predict(self, data: bytes, origin: dict, *, annotate: bool = False,
                       crops: bool = False) -> dict:
         s = self.settings
-        up = intake.check(data, max_bytes=s.max_bytes, max_pixels=s.max_pixels)
+        # hashing 10 MB takes tens of ms: not on the event loop
+        up = await self._in(self.cpu, functools.partial(intake.check, max_bytes=s.max_bytes,
+                                                        max_pixels=s.max_pixels), data)
         origin = {"engine": ENGINE, "fetched_at": now(), **origin}
         (stored, probs, recorded), first = await self._once(
             up.sha256, lambda: self._faces_and_probs(up, origin))
@@ -131,7 +133,7 @@ class Engine:
             if stored is not None:
                 return stored, probs, True
             stored = await self._in(self.db, self.store.lookup, up.sha256)   # cut meanwhile
-        x = await self._in(self.cpu, self.classifier.prepare, [_gray(f.png) for f in stored.faces])
+        x = await self._in(self.cpu, self._prepare_stored, stored)
         probs = await asyncio.wrap_future(self.batcher.submit(x))
         return stored, probs, False
 
@@ -146,6 +148,9 @@ class Engine:
         for f in analysis["faces"]:
             self.store.corpus.store_object(f["png"], "PNG")
         return analysis, self.classifier.prepare([_gray(f["png"]) for f in analysis["faces"]])
+
+    def _prepare_stored(self, stored: StoredImage) -> np.ndarray:
+        return self.classifier.prepare([_gray(f.png) for f in stored.faces])
 
     def _answer(self, up, stored: StoredImage, probs, annotate: bool, crops: bool) -> dict:
         classes = self.classifier.classes
