@@ -130,7 +130,7 @@ def throughput(x: np.ndarray, y: np.ndarray, n_classes: int, *, preset: str, bat
         xf = x.astype(np.float32)[..., None]
         yh = np.eye(n_classes, dtype=np.float32)[y]
         runs = {"ferkit_pipeline": lambda: piped.fit(ds, epochs=1, steps_per_epoch=steps,
-                                                     verbose=0),
+                                                     verbose=0, shuffle=False),
                 "in_memory_array": lambda: in_ram.fit(xf, yh, batch_size=batch, epochs=1,
                                                       verbose=0)}
         times = {k: [] for k in runs}

@@ -15,7 +15,7 @@ from corpus.cli import print_json
 
 from .card import CardError
 from .data import DataError
-from .tta import TTA
+from . import tta
 
 
 def add_arguments(p):
@@ -25,8 +25,7 @@ def add_arguments(p):
                                                    "(default test; ignored for folders)")
     p.add_argument("--sources", nargs="+", metavar="SRC", help="only these provenance sources")
     p.add_argument("--out", help="where the PNGs and eval.json go (default RUN/eval)")
-    p.add_argument("--tta", choices=TTA, help="test-time augmentation: flip averages each face "
-                   "with its mirror image (default: what the model card says; new runs: flip)")
+    tta.add_argument(p)
     p.add_argument("--json", action="store_true",
                    help="print the full report as one JSON line (JSON lines, as every command)")
     p.add_argument("--no-progress", "--quiet", dest="quiet", action="store_true",

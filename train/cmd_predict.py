@@ -14,7 +14,7 @@ import sys
 from corpus.cli import print_json
 
 from .card import CardError
-from .tta import TTA
+from . import tta
 
 
 def add_arguments(p):
@@ -23,8 +23,7 @@ def add_arguments(p):
     p.add_argument("--annotate", metavar="DIR", help="write annotated copies here")
     p.add_argument("--detector", choices=["hog", "cnn"], help="override the card's detector")
     p.add_argument("--upsample", type=int, help="override the card's detector upsampling")
-    p.add_argument("--tta", choices=TTA, help="test-time augmentation: flip averages each face "
-                   "with its mirror image (default: what the model card says; new runs: flip)")
+    tta.add_argument(p)
     p.add_argument("--json", action="store_true",
                    help="print JSON lines: one object per image (image, faces, note/error)")
     p.add_argument("--no-progress", "--quiet", dest="quiet", action="store_true",

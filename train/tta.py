@@ -12,6 +12,13 @@ import numpy as np
 TTA = ("none", "flip")
 
 
+def add_argument(parser) -> None:
+    """--tta for evaluate and predict."""
+    parser.add_argument("--tta", choices=TTA, help="test-time augmentation: flip averages each "
+                        "face with its mirror image (default: what the model card says; runs "
+                        "trained since issue 11: flip)")
+
+
 def default(card: dict) -> str:
     return card.get("tta", "none")
 

@@ -7,17 +7,9 @@ import pytest
 from PIL import Image
 
 from corpus import Corpus
+from tests.train.test_data import png
 from train.data import corpus_samples, iter_batches
 from train.facecache import face_pixels, read_cache
-
-
-def png(path, size=None) -> bytes:
-    img = Image.open(path).convert("L")
-    if size:
-        img = img.resize((size, size))
-    buf = io.BytesIO()
-    img.save(buf, "PNG")
-    return buf.getvalue()
 
 
 @pytest.fixture
