@@ -18,7 +18,7 @@ class Child:
         self.base = ""
         self._log = None
 
-    def start(self, timeout: float = 180) -> "Child":
+    def start(self, timeout: float = 600) -> "Child":
         self._log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
         self.proc = subprocess.Popen(self.cmd, cwd=self.cwd, stdout=subprocess.PIPE,
                                      stderr=self._log, text=True)
