@@ -12,6 +12,9 @@ from .widgets import BG, FG, FlowRow, ImageSlot, button, follow_width, tip
 
 FACE_SIZE = (360, 360)            # until the window is laid out; then as large as fits
 SOURCE_SIZE = (300, 240)
+SOURCE_MAX = 440                  # context only: larger costs time per key and shows no more
+INFO_LINES = 7                    # face line, label line, and up to 5 lines of its origin
+ORIGIN_CHARS = 300                # a longer origin (a pasted query) ends in "..."
 PREFETCH_AHEAD = 12
 
 
@@ -30,8 +33,10 @@ class LabelView:
         top = tk.Frame(parent, bg=BG)
         top.grid(row=0, column=0, sticky="nsew", padx=10, pady=(8, 4))
         top.grid_rowconfigure(0, weight=1)
-        top.grid_columnconfigure(0, weight=1, uniform="halves")
-        top.grid_columnconfigure(1, weight=1, uniform="halves")
+        # 2 : 3, so the description wraps less and the face does not grow past what helps:
+        # every key press repaints both pictures, and that time grows with their pixels.
+        top.grid_columnconfigure(0, weight=2, uniform="columns")
+        top.grid_columnconfigure(1, weight=3, uniform="columns")
         self.face_slot = ImageSlot(top, aspect=1.0, default=FACE_SIZE, on_resize=self.show,
                                    minimum=120)
         self.face_slot.grid(row=0, column=0, sticky="nsew")
@@ -42,16 +47,20 @@ class LabelView:
         side.grid_columnconfigure(0, weight=1)
         side.grid_rowconfigure(0, weight=1)
         self.source_slot = ImageSlot(side, aspect=SOURCE_SIZE[0] / SOURCE_SIZE[1],
-                                     default=SOURCE_SIZE, on_resize=self.show, minimum=80)
+                                     default=SOURCE_SIZE, on_resize=self.show, minimum=80,
+                                     maximum=SOURCE_MAX)
         self.source_slot.grid(row=0, column=0, sticky="nsew")
         self.source = self.source_slot.label
         tip(self.source, "Source image, face box in green (none for imported crops)")
+        # Fixed heights (in lines) for the text under the source picture: if they followed
+        # each face's text, the picture would change size from face to face, jump on the
+        # screen and be rendered again on the key press.
         self.info = tk.Label(side, bg=BG, fg=FG, justify="left", anchor="nw",
-                             font=("TkDefaultFont", 12), wraplength=480)
+                             font=("TkDefaultFont", 12), wraplength=480, height=INFO_LINES)
         self.info.grid(row=1, column=0, sticky="ew", pady=(8, 0))
         follow_width(self.info, side)
         self.preds = tk.Label(side, bg=BG, fg="#9fd3ff", justify="left", anchor="nw",
-                              font=("TkFixedFont", 11))
+                              font=("TkFixedFont", 11), height=4)
         self.preds.grid(row=2, column=0, sticky="ew", pady=(6, 0))
         tip(self.preds, "A model's top-3 classes (`train crossval` / `train score`), and "
                         "whether it trained on this face (in-sample) or not (out-of-sample)")
@@ -203,7 +212,8 @@ class LabelView:
                  if prov[k]]
         if not parts and prov["extra"]:
             parts = [json.dumps(json.loads(prov["extra"]))[:80]]
-        return "from " + ", ".join(parts)
+        text = "from " + ", ".join(parts)
+        return text if len(text) <= ORIGIN_CHARS else text[:ORIGIN_CHARS - 3] + "..."
 
     def prefetch(self) -> None:
         q = self.app.queue

@@ -26,20 +26,20 @@ class KeyTip(ToolTip):
     """
 
     def __init__(self, widget, **kw):
-        self._entered = False
+        self.entered = False              # the pointer is inside but has not moved yet
         super().__init__(widget, **kw)
         widget.bind("<Motion>", self._on_motion, add="+")
 
     def on_enter(self, event) -> None:
-        self._entered = True              # the timer starts on the first motion
+        self.entered = True              # the timer starts on the first motion
 
     def _on_motion(self, event) -> None:
-        if self._entered and self.status == ToolTipStatus.OUTSIDE:
-            self._entered = False
+        if self.entered and self.status == ToolTipStatus.OUTSIDE:
+            self.entered = False
             super().on_enter(event)
 
     def on_leave(self, event=None) -> None:
-        self._entered = False
+        self.entered = False
         super().on_leave(event)
 
     def _show(self) -> None:
@@ -125,7 +125,7 @@ class Room(tk.Frame):
 
 
 class ImageSlot(Room):
-    """One picture as large as its room allows, keeping `aspect` (width / height).
+    """One picture as large as its room allows (up to `maximum` wide), keeping `aspect`.
 
     `size` is the picture's size now; `on_resize()` tells the view to render again at a new
     size. Between resizes the view pastes into the same PhotoImage, so a key press costs no
@@ -133,16 +133,18 @@ class ImageSlot(Room):
     """
 
     def __init__(self, parent, *, aspect: float, default: tuple[int, int], on_resize,
-                 minimum: int = 64):
+                 minimum: int = 64, maximum: int | None = None):
         super().__init__(parent, self._room_changed, minimum)
-        self.aspect, self.minimum, self.when_resized = aspect, minimum, on_resize
+        self.aspect, self.minimum, self.maximum = aspect, minimum, maximum
+        self.when_resized = on_resize
         self.size = default
         self.label = tk.Label(self, bg="#000", fg=FG, bd=0)
         self.label.place(relx=0.5, rely=0.5, anchor="center")
         self.photo = None
 
     def fit(self, width: int, height: int) -> tuple[int, int]:
-        w = max(self.minimum, min(width, round(height * self.aspect)))
+        w = min(width, round(height * self.aspect), self.maximum or width)
+        w = max(self.minimum, w)
         return w, max(1, round(w / self.aspect))
 
     def _room_changed(self, width: int, height: int) -> None:

@@ -7,6 +7,7 @@ import tkinter as tk
 
 import pytest
 from PIL import Image
+from tktooltip.tooltip import ToolTipStatus
 
 from labeler.app import LabelerApp
 from labeler.widgets import BUTTON_BG, KeyTip
@@ -99,14 +100,30 @@ LONG_QUERY = ("portrait of a happy smiling person laughing outdoors in bright su
               "photo, high resolution, free to use, 4k wallpaper download, page 3 of results")
 
 
-def settle(app, seconds: float = 0.0) -> None:
-    """Let Tk lay out and draw, and run its timers (tooltips) for `seconds`."""
-    end = time.monotonic() + seconds
-    while True:
+def settle(app, rounds: int = 20) -> None:
+    """Let Tk handle what is pending: events, the layout, idle redraws (a few rounds, so what
+    one round schedules runs too)."""
+    for _ in range(rounds):
         app.root.update()
-        if time.monotonic() >= end:
-            return
-        time.sleep(0.02)
+        time.sleep(0.005)
+
+
+def pump_until(app, predicate, what: str, timeout: float = 20.0) -> None:
+    """Run Tk until predicate() holds: no guess of how long the X server or a loaded
+    machine takes."""
+    end = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > end:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        app.root.update()
+        time.sleep(0.01)
+    settle(app)
+
+
+def resize(app, geometry: str) -> None:
+    app.root.geometry(geometry)
+    pump_until(app, lambda: "%dx%d" % (app.root.winfo_width(), app.root.winfo_height())
+               == geometry, f"the window to become {geometry}")
 
 
 def root_on(display: str) -> tk.Tk:
@@ -174,8 +191,9 @@ def test_every_control_shows_at_1024x600_and_no_tooltip_opens_unasked(
         make_app, small_screen, face_corpus, artifacts, mode):
     long_source_line(face_corpus)
     app = make_app(mode=mode, root=root_on(small_screen))
-    settle(app)
     assert (app.root.winfo_screenwidth(), app.root.winfo_screenheight()) == (1024, 600)
+    pump_until(app, lambda: (app.root.winfo_width(), app.root.winfo_height()) == (1024, 600),
+               "the window to open at the screen's size")
     if mode == "label":
         assert LONG_QUERY[-20:] in app.view.info.cget("text")
     # The window appears again under a resting pointer (as it opens under one): a tooltip
@@ -183,12 +201,16 @@ def test_every_control_shows_at_1024x600_and_no_tooltip_opens_unasked(
     under = app.view.face if mode == "label" else app.view.cells[8]
     pointer = (under.winfo_rootx() + 20, under.winfo_rooty() + 20)
     app.root.withdraw()
-    settle(app)
+    pump_until(app, lambda: not app.root.winfo_viewable(), "the window to go")
     move_pointer(small_screen, *pointer)
     app.root.deiconify()
-    settle(app, 0.9)                             # past the tooltips' 0.4 s delay
+    tip = next(t for t in tooltips(app) if t.widget is under)
+    entered = lambda: getattr(tip, "entered", False) or tip.status != ToolTipStatus.OUTSIDE  # noqa
+    pump_until(app, entered, "the <Enter> of the widget under the pointer")
+    deadline = time.monotonic() + 0.9
+    pump_until(app, lambda: time.monotonic() > deadline, "0.9 s")
     assert app.root.winfo_containing(*pointer) is under
-    assert any(t.widget is under for t in tooltips(app))
+    assert tip.status == ToolTipStatus.OUTSIDE     # no timer started: it waits for a move
     assert not [t.msg_var.get() for t in tooltips(app) if t.winfo_viewable()]
 
     area = visible_area(app)
@@ -201,8 +223,21 @@ def test_every_control_shows_at_1024x600_and_no_tooltip_opens_unasked(
     assert bar.winfo_reqheight() <= bar.winfo_height(), "status bar text cut off"
     if mode == "label":
         assert_shown(app.view.info, area, "face info")
-        assert app.view.info.winfo_reqheight() <= app.view.info.winfo_height()
+        # the whole wrapped description fits the lines kept for it
+        info = app.view.info
+        whole = tk.Label(info.master, text=info.cget("text"), font=info.cget("font"),
+                         wraplength=info.cget("wraplength"), justify="left")
+        assert whole.winfo_reqheight() <= info.winfo_height()
+        whole.destroy()
         assert image_width(app.view.face) >= 200, "the face is drawn too small to judge"
+        # the next face has a short description and no model: the pictures keep their size
+        sizes = (app.view.face_slot.size, app.view.source_slot.size)
+        app.root.event_generate("<Right>")
+        settle(app)
+        assert "no model predictions" in app.view.preds.cget("text")
+        assert (app.view.face_slot.size, app.view.source_slot.size) == sizes
+        app.root.event_generate("<Left>")
+        settle(app)
     else:
         for n, cell in enumerate(app.view.cells):
             assert_shown(cell, area, f"cell {n}")
@@ -221,9 +256,9 @@ def test_every_control_shows_at_1024x600_and_no_tooltip_opens_unasked(
     # A real hover still opens a tooltip.
     b = buttons[0]
     move_pointer(small_screen, b.winfo_rootx() + 5, b.winfo_rooty() + 5)
-    settle(app, 0.7)
     tip = next(t for t in tooltips(app) if t.widget is b)
-    assert tip.winfo_viewable() and "[key: " in tip.msg_var.get()
+    pump_until(app, tip.winfo_viewable, "the hovered button's tooltip")
+    assert "[key: " in tip.msg_var.get()
 
 
 @pytest.mark.parametrize("mode", ["label", "review"])
@@ -233,9 +268,7 @@ def test_the_pictures_grow_and_shrink_with_the_window(make_app, mode):
     sizes = {}
     # 560x420: narrower than the button rows, which wrap instead of running off the side.
     for geometry in ("1024x600", "1280x800", "560x420"):
-        app.root.geometry(geometry)
-        settle(app, 0.3)
-        assert "%dx%d" % (app.root.winfo_width(), app.root.winfo_height()) == geometry
+        resize(app, geometry)
         sizes[geometry] = image_width(picture)
         area = visible_area(app)
         for b in (w for w in widgets(app.root) if isinstance(w, tk.Button)):

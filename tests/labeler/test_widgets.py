@@ -55,7 +55,9 @@ def test_flow_row_wraps_to_the_width_it_is_given(root):
 
 def test_image_slot_keeps_the_aspect_and_a_minimum():
     slot_fit = ImageSlot.fit
-    fake = type("S", (), {"aspect": 1.25, "minimum": 80})()
+    fake = type("S", (), {"aspect": 1.25, "minimum": 80, "maximum": None})()
     assert slot_fit(fake, 500, 300) == (375, 300)      # height-bound
     assert slot_fit(fake, 250, 900) == (250, 200)      # width-bound
     assert slot_fit(fake, 10, 10) == (80, 64)
+    fake.maximum = 200
+    assert slot_fit(fake, 500, 300) == (200, 160)
