@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import os
 import shutil
@@ -170,9 +171,23 @@ def make_app(xvfb, face_corpus):
         return app
 
     yield make
-    for app, c in made:
+    while made:
+        app, c = made.pop()
         app.close()
         c.close()
+    app = c = None
+    free_tk()
+
+
+def free_tk() -> None:
+    """Free closed Tk windows now, on this (the main) thread.
+
+    A closed app's widgets sit in reference cycles, so only the cyclic garbage collector frees
+    them, on whichever thread happens to trigger it: if that is the next app's prefetch
+    thread, Tcl deletes its interpreter from the wrong thread and aborts the whole process
+    ("Fatal Python error: Aborted", seen in this suite).
+    """
+    gc.collect()
 
 
 def press(app, event: str, times: int = 1):

@@ -3,6 +3,7 @@ import tkinter as tk
 import pytest
 
 from labeler.widgets import FlowRow, ImageSlot, button, tip
+from tests.labeler.conftest import free_tk
 
 
 @pytest.fixture
@@ -11,6 +12,8 @@ def root(xvfb):
     r.geometry("300x200+0+0")
     yield r
     r.destroy()
+    r = None
+    free_tk()
 
 
 def pump(root, ms: int) -> None:
