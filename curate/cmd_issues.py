@@ -91,10 +91,11 @@ def main(args) -> int:
                   f"labeled faces have out-of-sample scores from {s.model} (a fit run scores "
                   f"only the faces it did not train on); `python -m train crossval` scores "
                   f"them all", file=sys.stderr)
-        if result.accuracy is not None and result.accuracy < result.majority + 0.05:
-            print(f"warning: the scores of {s.model} agree with the given labels no better than "
-                  f"always answering the commonest class ({result.accuracy:.2f} vs "
-                  f"{result.majority:.2f}): the model is too weak for its doubts to mean much; "
+        if result.balanced_accuracy is not None and \
+                result.balanced_accuracy < result.chance + 0.05:
+            print(f"warning: the scores of {s.model} agree with the given labels little better "
+                  f"than guessing (mean recall per class {result.balanced_accuracy:.2f}, chance "
+                  f"{result.chance:.2f}): the model is too weak for its doubts to mean much; "
                   f"train the crossval longer or with a bigger --preset", file=sys.stderr)
         recs = list(records(corpus, result, everything=args.all))
         shown = recs[:args.top] if args.top else (recs if args.json else recs[:20])

@@ -122,7 +122,8 @@ def _score_fold(corpus, state: dict, k: int, fold_dir: Path, held: list, progres
     bar = tqdm(total=len(held), desc=f"fold {k + 1}/{len(state['folds'])} score", unit="face",
                file=sys.stderr, disable=not progress)
     for idx, x, errors in iter_batches([s.path for s in held], card["input_size"], 256):
-        raw = np.asarray(model.predict_on_batch(x)) if idx else np.zeros((0, len(where)))
+        # a direct call: predict_on_batch retraces its graph for every new batch length
+        raw = np.asarray(model(x, training=False)) if idx else np.zeros((0, len(where)))
         probs = np.stack([[p[j] if j >= 0 else 0.0 for j in where] for p in raw]) if idx else raw
         at = now()
         rows = []

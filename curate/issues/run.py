@@ -47,8 +47,11 @@ class IssuesResult:
     scores: Scores | None = None
     noise: NoiseEstimate | None = None
     provenance: dict = field(default_factory=dict)          # item id -> source fields
-    accuracy: float | None = None       # the scores' argmax against the given labels
-    majority: float | None = None       # what always answering the commonest class gets
+    # the scores' top class against the given labels, as the mean recall per class (models
+    # are trained with class weights, so plain accuracy would favour the commonest class),
+    # and what guessing gets on that measure (1 / classes)
+    balanced_accuracy: float | None = None
+    chance: float | None = None
 
     @property
     def issues(self) -> list[Issue]:
@@ -81,8 +84,10 @@ def find_issues(corpus, *, model: str | None = None, allow_in_sample: bool = Fal
     rows = {int(i): dict(zip(s.classes, map(float, p))) for i, p in zip(s.item_ids, s.probs)
             } if s else {}
     if s is not None and len(s.labels):
-        out.accuracy = float((s.probs.argmax(axis=1) == s.labels).mean())
-        out.majority = float(np.bincount(s.labels).max() / len(s.labels))
+        hit = s.probs.argmax(axis=1) == s.labels
+        present = np.unique(s.labels)
+        out.balanced_accuracy = float(np.mean([hit[s.labels == k].mean() for k in present]))
+        out.chance = 1.0 / len(present)
     found = [f(corpus, probs_of=rows.get, progress=progress) for f in FINDERS.values()]
     out.ranked = combine(labeled, *found)
     out.provenance = provenance(corpus, [i.item_id for i in out.ranked])
