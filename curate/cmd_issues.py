@@ -21,11 +21,11 @@ example:
 """
 from __future__ import annotations
 
-import json
 import sys
 from collections import Counter
 
 from corpus import Corpus
+from corpus.cli import print_json
 
 
 def add_arguments(p) -> None:
@@ -54,7 +54,7 @@ def add_arguments(p) -> None:
                    help="no progress bars")
 
 
-def _table(recs: list[dict], scores) -> None:
+def _table(recs: list[dict]) -> None:
     print(f"{'rank':>4} {'item':>7} {'given':>9} -> {'suggested':<9} {'score':>5}  "
           f"{'source':<16} reason")
     for r in recs:
@@ -68,6 +68,13 @@ def main(args) -> int:
     from .issues.report import records, write_csv, write_noise_matrix, write_sheet
     user = args.user or DEFAULT_USER
     progress = not args.quiet
+    for name, value, ok in (("--top", args.top, lambda v: v >= 1),
+                            ("--apply-top", args.apply_top, lambda v: v >= 1),
+                            ("--reject-above", args.reject_above, lambda v: 0 <= v < 1)):
+        if value is not None and not ok(value):
+            print(f"curate issues: {name} {value} is out of range (--top and --apply-top take "
+                  f"N >= 1, --reject-above a score from 0 up to 1)", file=sys.stderr)
+            return 2
     with Corpus(args.corpus, create=False) as corpus:
         if args.revert:
             undone, left = revert(corpus, user)
@@ -101,11 +108,11 @@ def main(args) -> int:
         shown = recs[:args.top] if args.top else (recs if args.json else recs[:20])
         if args.json:
             for r in shown:
-                print(json.dumps(r))
+                print_json(r)
         files = [write_csv(corpus, result), write_sheet(corpus, result),
                  write_noise_matrix(corpus, result)]
         if not args.json:
-            _table(shown, s)
+            _table(shown)
             kinds = Counter(k for i in result.issues for k in i.kinds)
             found = ", ".join(f"{n} {k}" for k, n in kinds.items()) or "none"
             print(f"{len(result.issues)} issues ({found}) among {len(result.ranked)} ranked faces")

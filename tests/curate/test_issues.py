@@ -53,6 +53,8 @@ def test_json_lines_best_first_with_every_kind_and_reports(noisy):
     assert [k[0] for k in kept] == [x["item_id"] for x in recs]
     top = issues_cli(noisy["root"], "--json", "--top", "3")
     assert [json.loads(x) for x in top.stdout.splitlines()] == recs[:3]
+    bad = issues_cli(noisy["root"], "--reject-above", "1.5")
+    assert bad.returncode == 2 and "--reject-above 1.5 is out of range" in bad.stderr
 
 
 def test_scores_come_from_each_face_own_out_of_sample_row(noisy):

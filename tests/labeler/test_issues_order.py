@@ -7,7 +7,6 @@ import pytest
 from corpus import Corpus
 from curate.issues import find_issues
 from labeler.info import issue_of
-from tests.labeler.conftest import press, wait_for
 from tests.labeler.test_main import AppProcess
 
 
