@@ -116,6 +116,7 @@ def _score_fold(corpus, state: dict, k: int, fold_dir: Path, held: list, progres
     from tqdm import tqdm
 
     from .card import load_model
+    from .tta import default, probabilities
     model, card = load_model(fold_dir)
     classes = state["classes"]
     # a class absent from this fold's training faces gets probability 0 in the full list
@@ -125,8 +126,9 @@ def _score_fold(corpus, state: dict, k: int, fold_dir: Path, held: list, progres
     bar = tqdm(total=len(held), desc=f"fold {k + 1}/{len(state['folds'])} score", unit="face",
                file=sys.stderr, disable=not progress)
     for idx, x, errors in iter_batches([s.path for s in held], card["input_size"], 256):
-        # a direct call: predict_on_batch retraces its graph for every new batch length
-        raw = np.asarray(model(x, training=False)) if idx else np.zeros((0, len(where)))
+        # the test-time augmentation the fold model's card names (flip: face and mirror
+        # averaged), as `train evaluate` uses it
+        raw = probabilities(model, x, default(card)) if idx else np.zeros((0, len(where)))
         probs = np.stack([[p[j] if j >= 0 else 0.0 for j in where] for p in raw]) if idx else raw
         at = now()
         rows = []
@@ -151,7 +153,8 @@ def _score_fold(corpus, state: dict, k: int, fold_dir: Path, held: list, progres
             "best_epoch": card["metrics"]["best_epoch"], "epochs_run": card["metrics"]["epochs_run"],
             "val_accuracy": round(card["metrics"]["val_accuracy"], 4),
             "seconds_train": round(sum(e.get("seconds", 0) for e in h), 1),
-            "seconds_score": round(time.perf_counter() - t0, 1), "unreadable": bad,
+            "seconds_score": round(time.perf_counter() - t0, 1), "tta": default(card),
+            "unreadable": bad,
             "dir": fold_dir.name}
 
 
