@@ -32,7 +32,7 @@ SEND_MODES = ("bytes", "paths")
 # A task's image bytes stay under Dask's 10 MB large-graph warning and a worker's memory
 # holds a few of them with ease; most tasks end at the image count long before this.
 MAX_TASK_BYTES = 8_000_000
-TASKS_PER_THREAD = 4        # enough tasks to balance the tail of a run across workers
+TASKS_PER_THREAD = 8        # smaller tasks when there is little work: the last ones end together
 WRITER_THREADS = 8          # durable crop writes in flight at the driver (send="bytes")
 WRITE_AHEAD = 64            # results held while their crops are written
 

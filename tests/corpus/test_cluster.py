@@ -18,7 +18,7 @@ def test_specs():
 
 
 def test_unreachable_scheduler_and_no_workers_are_clear_errors():
-    from dask.distributed import LocalCluster
+    from dask.distributed import Client, LocalCluster
 
     from corpus.cluster import LOCAL_HTTP
     with pytest.raises(ClusterError, match="cannot reach the Dask scheduler at tcp://127.0.0.1:1"):
@@ -29,6 +29,10 @@ def test_unreachable_scheduler_and_no_workers_are_clear_errors():
         with pytest.raises(ClusterError, match="no Dask worker joined"):
             with connect(empty.scheduler_address, wait_s=1):
                 pass
+        # Workers that all go away mid-run: Dask would wait for ever, the run stops.
+        with Client(empty, set_as_default=False) as client:
+            with pytest.raises(ClusterError, match="has had no worker for 1 s"):
+                list(run_batches(client, double, [[(1, 1)]], no_worker_s=1))
 
 
 # Work functions run on the workers, which import them from this module by name.
