@@ -8,6 +8,7 @@ part, plus the items an earlier run marked duplicate, so a rerun regroups everyt
 """
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,18 +20,19 @@ from corpus.sheets import contact_sheet
 from . import REGISTRY
 from .base import to_signed, to_unsigned
 from .groups import conflicts, group_pairs, stars
-from .phash import MAX_DIFFERENCE, difference, thumbnail
+from .verify import MAX_RESIDUAL, prepare, same_picture
 
 USER = "curate.dedup"
 REASON_PREFIX = "duplicate of item "
 FAMILIES = {"face": ("face",), "image": ("image", "frame")}
 BATCH = 256
 SHEET_GROUPS = 40
+THUMB_CACHE = 2048          # prepared pictures kept (~130 KB each); candidates come in clusters
 
 DDL = """
 CREATE TABLE IF NOT EXISTS dedup_hashes (
     item_id INTEGER NOT NULL REFERENCES items(id),
-    method  TEXT NOT NULL,                 -- exact | phash
+    method  TEXT NOT NULL,                 -- exact | phash | phash-zoom
     version INTEGER NOT NULL,
     hash    INTEGER,                       -- uint64 stored as signed 64-bit; NULL: not decodable
     error   TEXT,
@@ -122,22 +124,38 @@ def _methods(names=None) -> list:
 
 
 class Thumbs:
-    """Thumbnails for the block-difference check, decoded once per run, only for candidates."""
+    """verify.py's check for hash matches: thumbnails made only for candidates, kept in a
+    bounded cache, and each pair's verdict remembered (stars() asks again)."""
 
-    def __init__(self, corpus, max_difference: float):
-        self.corpus, self.max_difference, self.cache = corpus, max_difference, {}
+    def __init__(self, corpus, max_residual: float):
+        self.corpus, self.max_residual = corpus, max_residual
+        self.cache: OrderedDict = OrderedDict()
+        self.verdicts: dict = {}
 
     def get(self, item_id: int):
-        if item_id not in self.cache:
-            try:
-                self.cache[item_id] = thumbnail(to_pil(self.corpus.read_bytes(item_id), "RGB"))
-            except (ImageError, OSError):
-                self.cache[item_id] = None
-        return self.cache[item_id]
+        if item_id in self.cache:
+            self.cache.move_to_end(item_id)
+            return self.cache[item_id]
+        try:
+            stack = prepare(to_pil(self.corpus.read_bytes(item_id), "RGB"))
+        except (ImageError, OSError):
+            stack = None
+        self.cache[item_id] = stack
+        if len(self.cache) > THUMB_CACHE:
+            self.cache.popitem(last=False)
+        return stack
 
     def similar(self, a: int, b: int) -> bool:
-        x, y = self.get(a), self.get(b)
-        return x is not None and y is not None and difference(x, y) <= self.max_difference
+        key = (min(a, b), max(a, b))
+        if key not in self.verdicts:
+            x, y = self.get(a), self.get(b)
+            self.verdicts[key] = (x is not None and y is not None
+                                  and same_picture(x, y, self.max_residual))
+        return self.verdicts[key]
+
+
+def _probes(methods, name: str) -> list:
+    return [m for m in methods if m.probe_of == name]
 
 
 def find_groups(corpus, rows, threshold: int | None = None, methods=None,
@@ -150,11 +168,16 @@ def find_groups(corpus, rows, threshold: int | None = None, methods=None,
     by_method = {m.name: _hashes(corpus, m) for m in methods}
     pairs = []
     for m in methods:
+        if m.probe_of:
+            continue
         hashes = by_method[m.name]
-        ids = np.array([r["id"] for r in rows if r["id"] in hashes], dtype=np.int64)
+        probes = [by_method[p.name] for p in _probes(methods, m.name)]
+        ids = np.array([r["id"] for r in rows if r["id"] in hashes
+                        and all(r["id"] in p for p in probes)], dtype=np.int64)
         if len(ids) < 2:
             continue
-        i, j, _ = m.pairs(np.array([hashes[x] for x in ids], dtype=np.uint64), threshold)
+        i, j, _ = m.pairs(np.array([hashes[x] for x in ids], dtype=np.uint64), threshold,
+                          [np.array([p[x] for x in ids], dtype=np.uint64) for p in probes])
         found = zip(ids[i].tolist(), ids[j].tolist())
         if not m.exact and thumbs is not None:
             found = [(a, b) for a, b in found if thumbs.similar(a, b)]
@@ -173,15 +196,24 @@ def _trusted_disagree(a, b) -> bool:
             and a["label"] is not None and b["label"] is not None and a["label"] != b["label"])
 
 
+def hash_distance(by_method, a: int, b: int) -> int | None:
+    """Bits between two items' phashes, either one's zoom probe standing in for its hash."""
+    ph, pz = by_method.get("phash", {}), by_method.get("phash-zoom", {})
+    if a not in ph or b not in ph:
+        return None
+    pairs = [(ph[a], ph[b])] + [(x, y) for x, y in ((pz.get(a), ph[b]), (ph[a], pz.get(b)))
+                                if x is not None and y is not None]
+    return min(bin(x ^ y).count("1") for x, y in pairs)
+
+
 def _closeness(by_method, t, thumbs, lookalikes: list):
-    ex, ph = by_method.get("exact", {}), by_method.get("phash", {})
+    ex = by_method.get("exact", {})
 
     def close(a, b) -> bool:
         if a["id"] in ex and ex.get(a["id"]) == ex.get(b["id"]):
             return True
-        x, y = ph.get(a["id"]), ph.get(b["id"])
-        near = (x is not None and y is not None and bin(x ^ y).count("1") <= t
-                and thumbs.similar(a["id"], b["id"]))
+        dist = hash_distance(by_method, a["id"], b["id"])
+        near = dist is not None and dist <= t and thumbs.similar(a["id"], b["id"])
         if near and _trusted_disagree(a, b):
             lookalikes.append((a["id"], b["id"]))
             return False
@@ -190,23 +222,23 @@ def _closeness(by_method, t, thumbs, lookalikes: list):
 
 
 def _describe(member, kept, by_method) -> tuple[str, int]:
-    ex, ph = by_method.get("exact", {}), by_method.get("phash", {})
+    ex = by_method.get("exact", {})
     if member["id"] == kept["id"]:
         return "kept", 0
     if member["id"] in ex and ex.get(member["id"]) == ex.get(kept["id"]):
         return "exact", 0
-    a, b = ph.get(member["id"]), ph.get(kept["id"])
-    return "phash", (bin(a ^ b).count("1") if a is not None and b is not None else -1)
+    dist = hash_distance(by_method, member["id"], kept["id"])
+    return "phash", -1 if dist is None else dist
 
 
 def dedup(corpus, threshold: int | None = None, *, methods=None,
-          max_difference: float | None = None, sheet: bool = True,
+          max_residual: float | None = None, sheet: bool = True,
           progress: bool = True) -> DedupReport:
     """Find, group and mark duplicates in a corpus. Safe to rerun; see the module docstring.
 
-    methods: names from the registry (default all: exact and phash); ("exact",) for posed sets
-    where near-identical pictures are different expressions. max_difference: how far the
-    thumbnails of a near match may differ in their worst block (default phash.MAX_DIFFERENCE).
+    methods: names from the registry (default all: exact, phash and its zoom probe); ("exact",)
+    for posed sets where near-identical pictures are different expressions. max_residual: how
+    much of a near match may be left in its worst block once aligned (verify.MAX_RESIDUAL).
     """
     corpus.ensure(DDL)
     names = list(REGISTRY) if methods is None else list(methods)
@@ -218,7 +250,7 @@ def dedup(corpus, threshold: int | None = None, *, methods=None,
     _hash_missing(corpus, rows, methods, report, progress)
     rows = _candidates(corpus)          # items that failed to decode are gone now
     by_id = {r["id"]: r for r in rows}
-    thumbs = Thumbs(corpus, MAX_DIFFERENCE if max_difference is None else float(max_difference))
+    thumbs = Thumbs(corpus, MAX_RESIDUAL if max_residual is None else float(max_residual))
     desired, at = {}, now()
     for kinds in FAMILIES.values():
         fam = [r for r in rows if r["kind"] in kinds]
@@ -239,7 +271,7 @@ def dedup(corpus, threshold: int | None = None, *, methods=None,
             report.groups.append(entry)
     report.lookalikes = sorted({tuple(sorted(p)) for p in report.lookalikes})
     _apply(corpus, rows, desired, t, at, report)
-    _snapshot(corpus, desired, t, names, thumbs.max_difference)
+    _snapshot(corpus, desired, t, names, thumbs.max_residual)
     if sheet:
         report.sheet = str(write_sheet(corpus, report))
     return report
@@ -265,7 +297,7 @@ def _apply(corpus, rows, desired, t, at, report) -> None:
         corpus.db.executemany("INSERT INTO dedup_lookalikes VALUES (?,?)", report.lookalikes)
 
 
-def _snapshot(corpus, desired, t, names, max_diff) -> None:
+def _snapshot(corpus, desired, t, names, max_residual) -> None:
     ids = sorted(desired)
     save_stage(corpus, "dedup", {
         "ids": np.array(ids, dtype=np.int64),
@@ -273,7 +305,7 @@ def _snapshot(corpus, desired, t, names, max_diff) -> None:
         "method": [desired[i][1] for i in ids],
         "distance": np.array([desired[i][2] for i in ids], dtype=np.int64),
         "conflict": np.array([desired[i][3] for i in ids], dtype=bool),
-        "meta": {"threshold": t, "methods": sorted(names), "max_difference": max_diff}})
+        "meta": {"threshold": t, "methods": sorted(names), "max_residual": max_residual}})
 
 
 def write_sheet(corpus, report: DedupReport, limit: int = SHEET_GROUPS):

@@ -53,3 +53,19 @@ def test_chunk_choice_grows_with_n():
 def test_refuses_a_chunking_that_would_enumerate_millions_of_patterns():
     with pytest.raises(ValueError, match="use more chunks"):
         pairs_within(_hashes(10), 8, chunks=1)
+
+
+def test_probe_hashes_find_pairs_the_plain_hashes_miss():
+    """A probe (phash-zoom) stands in for its item's hash: item 2's hash is 20 bits from item
+    0's, but its probe only 3 bits; each pair comes once, with its smallest distance."""
+    from curate.dedup.phash import PerceptualHash
+    rng = np.random.default_rng(5)
+    base = rng.integers(0, 2 ** 63, 4, dtype=np.uint64)
+    hashes = base.copy()
+    hashes[2] = base[0] ^ np.uint64((1 << 20) - 1)
+    probes = rng.integers(0, 2 ** 63, 4, dtype=np.uint64)
+    probes[2] = base[0] ^ np.uint64(0b111)
+    probes[3] = base[3] ^ np.uint64(1)          # an item's own probe is never a pair
+    i, j, d = PerceptualHash().pairs(hashes, 8, [probes])
+    assert list(zip(i.tolist(), j.tolist(), d.tolist())) == [(0, 2, 3)]
+    assert not len(PerceptualHash().pairs(hashes, 8)[0])
