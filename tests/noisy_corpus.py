@@ -3,7 +3,8 @@
 Shared by tests/train (crossval), tests/curate (issues) and tests/labeler (--order issues):
 FER2013 happy/surprise/neutral faces with subjects shared across classes (so folds must keep
 units whole), 12 labels flipped on purpose, one blank face, one scraped copy with another
-label (a dedup conflict) and CK+ S130's anger/disgust look-alike pair; then a real
+label (a dedup conflict) and a look-alike pair (CK+ S130's anger peak, and a rescaled copy of it
+that another dataset labels disgust); then a real
 `curate dedup` and a real 3-fold tiny crossval.
 """
 from __future__ import annotations
@@ -58,11 +59,16 @@ def build_noisy_corpus(root: Path, shared: Path, per_class: int = 40, flips: int
                                                             "query": f"{copy_label} face"})
     ck = shared / "ckplus48" / "CK+48"
     pair = []
-    for label, rel in (("angry", "anger/S130_007_00000018.png"),
-                       ("disgust", "disgust/S130_012_00000009.png")):
-        iid, _ = c.add_bytes((ck / rel).read_bytes(), fmt="PNG", kind="face", width=48,
-                             height=48, label=label, label_source="import", subject="S130",
-                             provenance={"source_dataset": "CK+48", "orig_name": Path(rel).name})
+    # Two trusted labels on one picture: a look-alike pair (dedup leaves it apart, reports it).
+    # (S130's real disgust peak is no near copy of its anger peak: dedup's aligned check sees
+    # the moved mouth, so it is not reported at all.)
+    anger = Image.open(ck / "anger" / "S130_007_00000018.png").convert("L")
+    for label, data, name in (("angry", _png(anger), "S130_007_00000018.png"),
+                              ("disgust", _png(anger.resize((64, 64), Image.BICUBIC)),
+                               "S130_007_00000018_64px.png")):
+        iid, _ = c.add_bytes(data, fmt="PNG", kind="face", label=label, label_source="import",
+                             subject="S130",
+                             provenance={"source_dataset": "CK+48", "orig_name": name})
         pair.append(iid)
     dedup(c, sheet=False)
     c.close()

@@ -37,7 +37,7 @@ def test_json_lines_best_first_with_every_kind_and_reports(noisy):
                for reason in orig["reasons"])
     assert (orig["source_dataset"], orig["source_split"]) == ("fer2013", "train")
     assert orig["orig_name"].endswith(".jpg")
-    a, b = noisy["pair"]                        # CK+ S130 anger/disgust look-alikes
+    a, b = noisy["pair"]                        # CK+ S130 anger, its copy labeled disgust
     assert any(f"near copy #{b} is labeled disgust" in x for x in by_id[a]["reasons"])
     assert any("cleanlab" in x["reasons"][0] for x in recs if "label" in x["kinds"])
     # reports: every ranked face in the CSV, two PNGs, the ranking kept for the labeler
