@@ -32,6 +32,7 @@ from corpus.schema import PREDICTIONS
 from .card import read_json, write_json
 from .data import DataError, Sample, corpus_samples, iter_batches, open_corpus, unreadable
 from .folds import assign_folds, face_units, hold_out
+from .settings import resolve
 
 STATE, CARD = "crossval.json", "crossval_card.json"
 # Chosen for 28.7k FER2013 faces on 2 cores (docs/train.md, "crossval"): the small preset at
@@ -51,18 +52,9 @@ class CrossvalError(ValueError):
 
 
 def _config(state: dict | None, options: dict) -> dict:
-    given = {k: v for k, v in options.items() if v is not None}
-    unknown = set(given) - set(DEFAULTS)
-    if unknown:
-        raise CrossvalError(f"unknown crossval options: {', '.join(sorted(unknown))}")
-    if state is None:
-        return {**DEFAULTS, **given}
-    for k, v in given.items():
-        if v != state["config"].get(k):
-            raise CrossvalError(f"--resume continues with the run's settings, but {k} was "
-                                f"{state['config'].get(k)!r} and is now {v!r}; drop the option "
-                                f"or start a new run (--overwrite)")
-    return dict(state["config"])
+    # nothing may change on --resume: folds already trained with other settings would not
+    # match the rest
+    return resolve(DEFAULTS, state, options, error=CrossvalError, command="crossval")
 
 
 def _clear(out: Path) -> None:

@@ -24,6 +24,7 @@ from .card import CARD, read_json, write_json
 from .data import open_corpus
 from .fitdata import prepare, sample_weights
 from .seen import record_seen
+from .settings import resolve
 
 DEFAULTS = {"size": 48, "epochs": 30, "batch": 64, "six_class": False, "sources": None,
             "preset": "base", "lr": 1e-3, "patience": 10, "seed": 1234, "val_fraction": 0.1,
@@ -40,19 +41,8 @@ class FitError(ValueError):
 
 
 def _config(state: dict | None, options: dict) -> dict:
-    given = {k: v for k, v in options.items() if v is not None}
-    unknown = set(given) - set(DEFAULTS)
-    if unknown:
-        raise FitError(f"unknown fit options: {', '.join(sorted(unknown))}")
-    if state is None:
-        return {**DEFAULTS, **given}
-    cfg = dict(state["config"])
-    for k, v in given.items():
-        if k not in RESUME_MAY_CHANGE and v != cfg.get(k):
-            raise FitError(f"--resume continues with the checkpoint's settings, but {k} was "
-                           f"{cfg.get(k)!r} and is now {v!r}; drop the option or start a new run")
-    cfg.update({k: given[k] for k in RESUME_MAY_CHANGE if k in given})
-    return cfg
+    return resolve(DEFAULTS, state, options, may_change=RESUME_MAY_CHANGE, error=FitError,
+                   command="fit", whose="the checkpoint's")
 
 
 def _checkpoint_state(out: Path, resume: bool, overwrite: bool, log) -> dict | None:
