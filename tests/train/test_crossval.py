@@ -69,16 +69,16 @@ def test_kill9_mid_fold_then_resume(shared_data, tmp_path):
     c.close()
     out = tmp_path / "cv"
     cmd = [sys.executable, "-m", "train", "crossval", str(tmp_path / "c"), "--out", str(out),
-           "--folds", "3", "--preset", "tiny", "--epochs", "12", "--batch", "16",
+           "--folds", "3", "--preset", "tiny", "--epochs", "6", "--batch", "16",
            "--patience", "50", "--no-progress"]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
     fold2 = out / "fold-2" / "checkpoint" / "state.json"
-    deadline = time.monotonic() + 240
+    deadline = time.monotonic() + 1200         # a hang guard, not a speed limit
     try:
         while not (fold2.exists() and json.loads(fold2.read_text())["epoch"] >= 2):
             assert proc.poll() is None, proc.communicate()[1][-2000:]
-            assert time.monotonic() < deadline, "crossval did not reach fold 2, epoch 2"
+            assert time.monotonic() < deadline, "crossval did not reach fold 2, epoch 2 in 20 min"
             time.sleep(0.1)
     finally:
         proc.kill()                               # SIGKILL: nothing runs on the way out
@@ -91,14 +91,14 @@ def test_kill9_mid_fold_then_resume(shared_data, tmp_path):
         assert c.db.execute("SELECT COUNT(*) FROM predictions").fetchone()[0] == \
             state["folds"][0]["scored"]
     done = subprocess.run(cmd + ["--resume"], cwd=ROOT, capture_output=True, text=True,
-                          timeout=600)
+                          timeout=1800)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "fold 1/3: done earlier" in done.stderr
-    assert f"resuming {out / 'fold-2'} after epoch {killed_at} of 12" in done.stderr
+    assert f"resuming {out / 'fold-2'} after epoch {killed_at} of 6" in done.stderr
     assert (out / "fold-1" / "model_card.json").read_text() == fold1      # not trained again
     card = json.loads((out / "crossval_card.json").read_text())
     hist = json.loads((out / "fold-2" / "model_card.json").read_text())["history"]
-    assert [h["epoch"] for h in hist] == list(range(1, 13))
+    assert [h["epoch"] for h in hist] == list(range(1, 7))
     with Corpus(tmp_path / "c", create=False) as c:
         n_faces = c.count(kind="face")
         rows = c.db.execute("SELECT item_id, sample, run FROM predictions").fetchall()
