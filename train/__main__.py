@@ -14,5 +14,8 @@ COMMANDS = {
 }
 
 if __name__ == "__main__":
+    # Before any command module is imported: some import Keras at module level (schedule.py's
+    # callbacks), and TensorFlow prints its banners the moment it loads (issue 9, item 9).
+    quiet.load_tensorflow(verbose="--verbose" in sys.argv[1:])
     sys.exit(run("python -m train", "Train and apply expression models.", COMMANDS,
                  common=quiet))

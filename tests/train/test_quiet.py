@@ -51,3 +51,22 @@ def test_score_is_quiet_and_prints_one_json_line_verbose_shows_the_banner(fer_ru
     assert again.returncode == 0, again.stderr[-2000:]
     assert "oneDNN custom operations" in again.stderr
     assert again.stdout.startswith(f"{r['model']}: scored 0 of {r['faces']} faces")
+
+
+BAD_ARGS = {"fit": ["/nonexistent/corpus", "--out", "/nonexistent/run"],
+            "evaluate": ["/nonexistent/run", "/nonexistent/data"],
+            "predict": ["/nonexistent/run", "/nonexistent/photo.jpg"],
+            "score": ["/nonexistent/run", "/nonexistent/corpus"],
+            "crossval": ["/nonexistent/corpus", "--out", "/nonexistent/run"]}
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_no_banner_from_any_command_even_when_it_imports_keras_at_module_level(name):
+    # `fit` printed both banners twice: schedule.py imports Keras when the command module
+    # loads, before the filter was set (seen once oneDNN is on, i.e. on every CPU since tfenv).
+    done = subprocess.run([sys.executable, "-m", "train", name, *BAD_ARGS[name],
+                           "--no-progress"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert not quiet.BANNER.search(done.stderr), done.stderr
+    assert done.stderr.startswith(f"train {name}: "), done.stderr
