@@ -35,7 +35,7 @@ def add_arguments(parser) -> None:
 
 
 def main(args) -> int:
-    from .split import SPLITS, SplitError, split
+    from .split import SPLITS, TOLERANCE, SplitError, split
     corpus = Corpus(args.corpus, create=False)   # not a corpus: the CLI says so, exit 2
     with corpus:
         try:
@@ -61,6 +61,18 @@ def main(args) -> int:
         print(f"warning: one unit holds {rep.largest_unit} items, so the fractions cannot be "
               f"met; check subjects (one subject id for many people?) or "
               f"lower --identity-threshold", file=sys.stderr)
+    if rep.checked:
+        asked = "/".join(f"{f:g}" for f in (1 - args.val - args.test, args.val, args.test))
+        if not rep.misses:
+            print(f"fractions: every class of every dataset placed freely is within "
+                  f"{TOLERANCE:g} of {asked} (train/val/test; {rep.checked} strata)")
+        else:
+            print(f"fractions: {rep.checked - len(rep.misses)} of {rep.checked} strata (class x "
+                  f"dataset) within {TOLERANCE:g} of {asked} (train/val/test); outside it:",
+                  file=sys.stderr)
+            for m in rep.misses:
+                print(f"  {m['dataset']} / {m['class']}: {m['split']} {m['share']:.2f} (asked "
+                      f"{m['asked']:g}); {m['why']}", file=sys.stderr)
     if rep.source_leaks:
         print(f"warning: the source split itself puts {rep.source_leaks} units (one subject or "
               f"identity) in two splits; kept as the source has them", file=sys.stderr)

@@ -14,6 +14,7 @@ Embeddings are cached in the catalog (table identity_embeddings), so reruns are 
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 from functools import lru_cache
 
@@ -96,11 +97,13 @@ def _box(corpus, item_id: int):
 
 def usable(corpus, row) -> bool:
     """Whether a face can be embedded reliably: its source box is known, or it was cut from a
-    source image and its crop is big enough. Dataset crops with no source (FER2013, CK+48,
-    often upscaled from 48 px) are not: they rely on the subject ids their importer sets."""
+    source image, or imported as a crop that was big enough before the import resized it
+    (`source_size` in its meta: muxspace's 350 px faces), and its stored crop is big enough.
+    Small dataset crops (FER2013, CK+48: 48 px, upscaled) are not: they rely on the subject
+    ids their importer sets."""
     if _box(corpus, row["id"]) is not None:
         return True
-    if not row["parent_id"]:
+    if not row["parent_id"] and min(_source_size(row)) < MIN_CROP:
         return False
     size = min(row["width"] or 0, row["height"] or 0)
     if not size and row["path"]:
@@ -111,6 +114,14 @@ def usable(corpus, row) -> bool:
         except (ImageError, OSError):
             return False
     return size >= MIN_CROP
+
+
+def _source_size(row) -> tuple[int, int]:
+    try:
+        w, h = json.loads(row["meta"] or "{}").get("source_size") or (0, 0)
+        return int(w), int(h)
+    except (ValueError, TypeError):
+        return 0, 0
 
 
 def item_embedding(corpus, row) -> tuple[str, np.ndarray]:

@@ -10,7 +10,7 @@ Run directory (runs/NAME):
 A resumed run continues the same run: the batches, augmentation and dropout of epoch E are a
 function of (seed, E) (pipeline.py, callbacks.ReseedModel), the learning rate a function of
 the epoch and the plan (schedule.py), and the optimizer's and callbacks' state come from the
-checkpoint. Its logged figures match an uninterrupted run's (tests/train/test_resume.py).
+checkpoint. Its logged figures match an uninterrupted run's (tests/train/test_fit_resume.py).
 """
 from __future__ import annotations
 

@@ -15,6 +15,7 @@ from typing import Iterator
 import numpy as np
 
 from corpus.images import describe_non_image, sniff
+from corpus.taxonomy import FER_CLASSES, OPTIONAL_CLASSES, SYNONYMS
 
 
 class ImportError_(ValueError):
@@ -44,12 +45,38 @@ SUBJECT_PATTERNS = (
 )
 
 
+# A person's name, then a short picture number, as LFW and the sets built from it spell
+# files (Donald_Rumsfeld_0001.jpg, Avinash_11.jpg). Up to 4 digits: FER2013's
+# Training_67971518.jpg is a row number, not a person; letters only in the name part.
+PERSON_NAME = re.compile(r"^([A-Za-z][A-Za-z'.-]*(?:_[A-Za-z][A-Za-z'.-]*)*)_\d{1,4}\.[A-Za-z0-9]{2,5}$")
+# Words that name a camera, a frame, a split or an expression rather than a person: IMG_0001.jpg
+# or happy_12.png grouped as one "person" would tie unrelated faces into one split unit.
+NOT_A_PERSON = frozenset({
+    "img", "image", "images", "pic", "picture", "photo", "frame", "dsc", "dscn", "dscf",
+    "screenshot", "scan", "file", "face", "faces", "untitled", "capture", "snap", "still",
+    "sample", "test", "train", "training", "val", "valid", "validation", "publictest",
+    "privatetest", "crop", "thumb", "thumbnail", "unknown", "person", "subject", "clip", "video",
+    *SYNONYMS, *FER_CLASSES, *OPTIONAL_CLASSES})
+
+
 def guess_subject(name: str, pattern: re.Pattern | None = None) -> str | None:
+    """The subject a file name encodes: a dataset's subject id, else a person's name."""
     for pat in ((pattern,) if pattern else SUBJECT_PATTERNS):
         m = pat.search(name)
         if m:
             return m.group(1) if pat.groups else m.group(0)
-    return None
+    return None if pattern else person_name(name)
+
+
+def person_name(name: str) -> str | None:
+    """'Donald_Rumsfeld' from Donald_Rumsfeld_0001.jpg; None for IMG_0001.jpg or happy_12.png."""
+    m = PERSON_NAME.match(PurePosixPath(name.replace("\\", "/")).name)
+    if not m:
+        return None
+    words = [w.casefold() for w in m.group(1).split("_")]
+    if any(w in NOT_A_PERSON for w in words) or sum(c.isalpha() for c in m.group(1)) < 3:
+        return None
+    return m.group(1)
 
 
 def iter_files(root: Path) -> Iterator[Path]:

@@ -182,7 +182,9 @@ def _one(corpus, rec: Record, kind, size, dataset, resolver, failed_before, repo
             fmt = None if rec.pixels is not None else sniff(data)
             blob, orig = make_face(gray, size)
             stored = dict(fmt="PNG", width=size, height=size)
-            meta = {"source_format": fmt} if fmt else None
+            # The crop's own size: identity grouping trusts embeddings of crops that were
+            # big enough before resizing (curate.identity.usable), not of upscaled 48 px ones.
+            meta = {**({"source_format": fmt} if fmt else {}), "source_size": list(gray.size)}
         else:
             info = verify(data)
             blob, orig = data, None

@@ -13,6 +13,8 @@ import numpy as np
 
 from corpus import now
 
+from ..provenance import provenance
+
 from .base import Issue, combine
 from .labels import NoiseEstimate, label_issues
 from .near_copies import near_copy_issues
@@ -56,19 +58,6 @@ class IssuesResult:
     @property
     def issues(self) -> list[Issue]:
         return [i for i in self.ranked if i.flagged]
-
-
-def provenance(corpus, ids) -> dict[int, dict]:
-    """source_dataset (or scraper engine), orig_name, source_split of each face, taken from its
-    own first provenance row, else from the image it was cut from."""
-    first: dict[int, dict] = {}
-    for r in corpus.db.execute("SELECT item_id, COALESCE(source_dataset, engine) AS ds,"
-                               " orig_name, source_split FROM provenance ORDER BY id"):
-        first.setdefault(r[0], {"source_dataset": r[1], "orig_name": r[2],
-                                "source_split": r[3]})
-    parent = dict(corpus.db.execute("SELECT id, parent_id FROM items WHERE parent_id IS NOT NULL"))
-    empty = {"source_dataset": None, "orig_name": None, "source_split": None}
-    return {i: first.get(i) or first.get(parent.get(i)) or empty for i in ids}
 
 
 def find_issues(corpus, *, model: str | None = None, allow_in_sample: bool = False,

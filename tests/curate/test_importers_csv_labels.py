@@ -122,3 +122,29 @@ def test_cli_passes_importer_options_and_subject_regex(mux, tmp_path):
     with Corpus(tmp_path / "c", create=False) as c:
         assert sorted((r["subject"], r["label"]) for r in c.items()) == [
             ("Al_Gore", "happy"), ("Colin_Powell", "neutral")]
+
+
+@pytest.mark.parametrize("name, subject", [
+    ("Donald_Rumsfeld_0001.jpg", "Donald_Rumsfeld"), ("Avinash_11.jpg", "Avinash"),
+    ("Abid_Hamid_Mahmud_Al-Tikriti_0001.jpg", "Abid_Hamid_Mahmud_Al-Tikriti"),
+    ("sub/George_W_Bush_0009.jpg", "George_W_Bush"),
+    ("facial-expressions_2868582k.jpg", None),     # a stock id, not a picture number
+    ("Training_67971518.jpg", None),               # FER2013's row number
+    ("IMG_0001.JPG", None), ("frame_0012.png", None), ("happy_12.png", None),
+    ("very_happy_3.png", None), ("two_people.jpg", None),
+    ("S010_006_00000015.png", "S010"), ("subject04.happy", "subject04"), ("KA.AN1.39.tiff", "KA"),
+])
+def test_subjects_from_file_names_include_person_names(name, subject):
+    from curate.importers.base import guess_subject
+    assert guess_subject(name) == subject
+
+
+def test_muxspace_faces_get_the_person_named_in_the_file(mux, corpus):
+    run_import(corpus, "csv-labels", mux / "legend_subset.csv", as_kind="face",
+               progress=False)
+    rows = {r[0]: r[1] for r in corpus.db.execute(
+        "SELECT p.orig_name, i.subject FROM items i JOIN provenance p ON p.item_id=i.id"
+        " WHERE i.kind='face' AND i.status='ok'")}
+    assert rows["Donald_Rumsfeld_0027.jpg"] == rows["Donald_Rumsfeld_0062.jpg"] == \
+        "Donald_Rumsfeld"
+    assert sum(1 for s in rows.values() if s is None) <= 3       # the facial-expressions_* files

@@ -181,3 +181,53 @@ def test_after_the_real_importers(shared_data, corpus):
     kept = dict(corpus.db.execute("SELECT item_id, kept_id FROM duplicate_groups"))
     for r in corpus.items(kind="face", status="duplicate"):
         assert r["split"] == corpus.item(kept[r["id"]])["split"]
+
+
+def test_people_named_in_file_names_never_span_splits_muxspace(shared_data, corpus):
+    """Issue 9 item 5: muxspace imported --as face had no subject, and 15 people (the
+    Donald_Rumsfeld_* files among them) landed in two splits."""
+    from curate.importers import run_import
+    run_import(corpus, "csv-labels", shared_data / "muxspace" / "legend_subset.csv",
+               as_kind="face", progress=False)
+    rep = split(corpus, 0.1, 0.1, seed=0, progress=False)
+    spans = defaultdict(set)
+    for r in corpus.db.execute("SELECT i.split, p.orig_name FROM items i JOIN provenance p ON"
+                               " p.item_id=i.id WHERE i.status='ok' AND i.kind='face'"):
+        stem = r[1].rsplit(".", 1)[0]
+        if stem.rsplit("_", 1)[-1].isdigit():
+            spans[stem.rsplit("_", 1)[0]].add(r[0])
+    assert len(spans) > 150 and spans["Donald_Rumsfeld"]
+    assert all(len(s) == 1 for s in spans.values()), {k: s for k, s in spans.items()
+                                                       if len(s) > 1}
+    assert rep.units < 250 and not rep.misses       # 43 Jayamadhuri faces are one unit
+
+
+def test_a_dataset_in_its_source_split_leaves_the_others_their_share(shared_data, corpus):
+    """FER2013's own test folder filled every class's test share, and CK+48 (placed freely)
+    got 9 of 981 faces in test: strata are now class x dataset."""
+    from curate.importers import run_import
+    run_import(corpus, "folders", shared_data / "fer2013_images", progress=False)
+    run_import(corpus, "folders", shared_data / "ckplus48" / "CK+48", progress=False)
+    rep = split(corpus, 0.1, 0.1, seed=0, keep_source_split=True, progress=False)
+    ck = Counter(r[0] for r in corpus.db.execute(
+        "SELECT i.split FROM items i JOIN provenance p ON p.item_id=i.id WHERE i.status='ok'"
+        " AND p.source_dataset='CK+48'"))
+    total = sum(ck.values())
+    assert abs(ck["test"] / total - 0.1) < 0.03 and abs(ck["val"] / total - 0.1) < 0.03, ck
+    assert rep.checked == 7                  # CK+48's 7 classes; FER2013 is placed by source
+    for m in rep.misses:                     # what is outside the tolerance says why
+        assert m["dataset"] == "CK+48" and abs(m["share"] - m["asked"]) < 0.1 and m["why"]
+
+
+def test_check_fractions_names_strata_too_coarse_to_cut():
+    from curate.split import check_fractions
+    fr = {"train": 0.8, "val": 0.1, "test": 0.1}
+    units = [{"classes": Counter({("ds", "happy"): 5}), "allowed": ("train", "val", "test")},
+             {"classes": Counter({("ds", "happy"): 5}), "allowed": ("train", "val", "test")}]
+    checked, misses = check_fractions(units, ["train", "test"], fr)
+    assert checked == 1 and misses[0]["split"] == "test" and misses[0]["share"] == 0.5
+    assert "too few to cut finer" in misses[0]["why"]
+    fine = [{"classes": Counter({("ds", "sad"): 1}), "allowed": ("train", "val", "test")}] * 10
+    assert check_fractions(fine, ["train"] * 8 + ["val", "test"], fr) == (1, [])
+    fixed = [{"classes": Counter({("fer", "sad"): 9}), "allowed": ("test",)}]
+    assert check_fractions(fixed, ["test"], fr) == (0, [])     # placed by its source: no ask
