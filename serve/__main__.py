@@ -35,6 +35,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--allow-private-urls", action="store_true",
                    help="let image_url reach loopback, private and link-local addresses "
                         "(only for a server whose network holds nothing to protect)")
+    p.add_argument("--allow-url-address", action="append", default=[], metavar="CIDR",
+                   help="an address or network image_url may reach although it is not public, "
+                        "e.g. an intranet image host (repeatable); every other address, "
+                        "redirect hops included, is still checked")
     p.add_argument("--max-bytes", type=int, default=d.max_bytes,
                    help=f"largest upload or fetched image in bytes (default {d.max_bytes:,})")
     p.add_argument("--max-pixels", type=int, default=d.max_pixels,
@@ -56,7 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
 def settings_from(args) -> Settings:
     return Settings(model=Path(args.model), corpus=Path(args.corpus), host=args.host,
                     port=args.port, token=args.token or None,
-                    allow_private_urls=args.allow_private_urls, max_bytes=args.max_bytes,
+                    allow_private_urls=args.allow_private_urls,
+                    allow_url_networks=tuple(args.allow_url_address), max_bytes=args.max_bytes,
                     max_pixels=args.max_pixels, rate=args.rate_limit, burst=args.burst,
                     workers=args.workers, batch_window_ms=args.batch_window_ms)
 

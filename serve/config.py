@@ -21,6 +21,7 @@ class Settings:
     port: int = 8000
     token: str | None = None
     allow_private_urls: bool = False
+    allow_url_networks: tuple = ()       # CIDRs image_url may reach although not public
     max_bytes: int = 10_000_000          # one upload or fetched image
     max_pixels: int = 40_000_000         # width x height, read from the header before decoding
     rate: float = 10.0                   # requests per second per client; 0 = no limit
@@ -59,5 +60,11 @@ def check(settings: Settings) -> None:
                         ("workers", settings.workers), ("max_batch", settings.max_batch)):
         if value < 1:
             raise ConfigError(f"{name} must be >= 1, got {value}")
+    for net in settings.allow_url_networks:
+        try:
+            ipaddress.ip_network(net, strict=False)
+        except ValueError:
+            raise ConfigError(f"--allow-url-address {net!r} is not an IP address or network "
+                              f"(e.g. 10.1.2.3 or 10.1.0.0/16)") from None
     if settings.rate < 0 or settings.burst < 1:
         raise ConfigError("--rate-limit must be >= 0 (0: off) and --burst >= 1")

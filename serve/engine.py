@@ -65,7 +65,8 @@ class Engine:
         self.batcher = MicroBatcher(self.classifier, window=settings.batch_window_ms / 1000,
                                     max_items=settings.max_batch)
         self.urls = UrlSource(max_bytes=settings.max_bytes, timeout=settings.url_timeout,
-                              allow_private=settings.allow_private_urls)
+                              allow_private=settings.allow_private_urls,
+                              allow_networks=settings.allow_url_networks)
         self.limiter = RateLimiter(settings.rate, settings.burst)
         self.counts: Counter = Counter()
         self.started = time.monotonic()

@@ -53,7 +53,23 @@ def check(data: bytes, *, max_bytes: int, max_pixels: int) -> Upload:
         raise ApiError(413, "too_many_pixels", f"the image is {width}x{height} = "
                                                f"{width * height:,} pixels; this server takes at "
                                                f"most {max_pixels:,}")
+    if _animated(data):
+        raise ApiError(415, "animated", f"this is an animated {fmt}: send one still photo (a "
+                                        f"frame of it, or a screenshot); which frame to judge "
+                                        f"is the sender's choice, not the server's")
     return Upload(data, sha256_bytes(data), fmt, width, height)
+
+
+def _animated(data: bytes) -> bool:
+    """More than one frame (GIF, APNG, WebP). is_animated looks for a second frame only, so a
+    GIF of many frames is not walked through; a broken later frame counts as animated."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            with Image.open(io.BytesIO(data)) as img:
+                return bool(getattr(img, "is_animated", False))
+        except Exception:
+            return True
 
 
 def _pixels(exc: Exception) -> str:

@@ -42,3 +42,18 @@ def test_settings_checks(tmp_path):
     with pytest.raises(ConfigError, match="max_bytes"):
         check(Settings(tmp_path, tmp_path / "new", max_bytes=0))
     check(Settings(tmp_path, tmp_path / "new", host="0.0.0.0", token="long-enough-token"))
+    with pytest.raises(ConfigError, match="allow-url-address 'intranet'"):
+        check(Settings(tmp_path, tmp_path / "new", allow_url_networks=("intranet",)))
+    check(Settings(tmp_path, tmp_path / "new", allow_url_networks=("10.1.0.0/16", "fd00::1")))
+
+
+def test_allow_url_address_opens_only_the_named_networks():
+    from scraper.download.pinned import AddressRefused
+    from serve.urlsource import allow_networks_guard
+    guard = allow_networks_guard(["10.1.0.0/16", "127.0.0.1"])
+    guard("intranet", "10.1.2.3")
+    guard("self", "127.0.0.1")
+    guard("example.com", "93.184.216.34")                 # public stays allowed
+    for ip in ("10.2.0.1", "127.0.0.2", "169.254.169.254", "::1", "192.168.1.1"):
+        with pytest.raises(AddressRefused):
+            guard("h", ip)

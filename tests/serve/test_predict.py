@@ -103,13 +103,14 @@ def test_annotate_and_crops(server, photos):
     assert "annotated_png" not in plain and "crops" not in plain
 
 
-def test_no_face_and_the_animated_gif(server, photos):
+def test_no_face_and_a_still_gif(server, photos):
     coffee = post_image(server, photos / "skimage" / "coffee.png").json()
     assert coffee["faces"] == [] and coffee["note"] == "no face found"
-    # decision: an animated image is judged by its first frame, and the answer says so
-    gif = post_image(server, photos / "skimage" / "no_time_for_that_tiny.gif", "a.gif")
-    assert gif.status_code == 200, gif.text
-    assert gif.json()["faces"] == [] and "first frame used" in gif.json()["note"]
+    frame = io.BytesIO()
+    with Image.open(photos / "skimage" / "no_time_for_that_tiny.gif") as gif:
+        gif.save(frame, "GIF")                       # its first frame alone: a still GIF
+    r = post_image(server, frame.getvalue(), "still.gif")
+    assert r.status_code == 200 and r.json()["faces"] == [], r.text
 
 
 def _png(size=(64, 64)) -> bytes:
@@ -131,6 +132,9 @@ def bad_uploads(photos) -> list:
         ("truncated JPEG", (photos / "skimage" / "truncated.jpg").read_bytes(), "t.jpg", 422,
          "unreadable"),
         ("12 MB file", b"\xff\xd8\xff\xe0" + bytes(12_000_000), "big.jpg", 413, "too_large"),
+        # issue 12 lists it with the bad inputs (until this change: 200, its first frame judged)
+        ("animated GIF", (photos / "skimage" / "no_time_for_that_tiny.gif").read_bytes(),
+         "a.gif", 415, "animated"),
     ]
 
 
@@ -178,6 +182,44 @@ def test_image_urls_into_the_server_network_are_refused(server, web, photos):
                       ("not a url", "bad_url")):
         r = requests.post(server.url("/v1/predict"), json={"image_url": url}, timeout=30)
         assert (r.status_code, r.json()["error"]) == (400, code), (url, r.text)
+
+
+def test_a_redirect_into_the_network_is_refused_at_the_hop(start_server, web, photos):
+    """The first hop is allowed (--allow-url-address names this test's web server, as a user
+    names an intranet image host); where it redirects is checked again and refused."""
+    jpeg = (photos / "face_recognition" / "obama_small.jpg").read_bytes()
+    web.add("/face.jpg", ok(jpeg))
+    web.add("/metadata", redirect("http://169.254.169.254/latest/meta-data/"))
+    web.add("/lan", redirect("http://10.0.0.1/photo.jpg"))
+    web.add("/v6", redirect(f"http://[::1]:{web.port}/face.jpg"))
+    s = start_server("--rate-limit", "0", "--allow-url-address", "127.0.0.1/32")
+    r = requests.post(s.url("/v1/predict"), json={"image_url": web.url("/face.jpg")}, timeout=60)
+    assert r.status_code == 200 and len(r.json()["faces"]) == 1, r.text     # allowed host
+    for path, kind in (("/metadata", "link-local"), ("/lan", "private"), ("/v6", "loopback")):
+        r = requests.post(s.url("/v1/predict"), json={"image_url": web.url(path)}, timeout=60)
+        assert (r.status_code, r.json()["error"]) == (400, "url_refused"), (path, r.text)
+        assert kind in r.json()["detail"], r.text
+        assert web.hits[path] == 1                  # the hop was fetched, its target refused
+    assert web.hits["/face.jpg"] == 1 and s.alive()
+    assert requests.get(s.url("/v1/health"), timeout=10).json()["status"] == "ok"
+
+
+def test_concurrent_requests_share_model_calls_in_the_real_server(start_server, photos):
+    from concurrent.futures import ThreadPoolExecutor
+    s = start_server("--rate-limit", "0", "--batch-window-ms", "300")
+    imgs = []
+    for k in range(8):                   # 8 different one-face photos: no answer is reused
+        buf = io.BytesIO()
+        with Image.open(photos / "face_recognition" / "obama_small.jpg") as im:
+            im.convert("RGB").rotate(0.5 * k).save(buf, "JPEG", quality=90)
+        imgs.append(buf.getvalue())
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda b: post_image(s, b, "o.jpg"), imgs))
+    assert all(a.status_code == 200 for a in answers), [a.text for a in answers]
+    faces = sum(len(a.json()["faces"]) for a in answers)
+    b = requests.get(s.url("/v1/health"), timeout=10).json()["batching"]
+    assert b["faces"] == faces >= 8
+    assert b["model_calls"] < b["requests"] and b["largest_batch"] >= 2, b
 
 
 def test_image_url_fetched_through_redirects_when_private_urls_are_allowed(guarded, web,
