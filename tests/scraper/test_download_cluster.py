@@ -1,7 +1,11 @@
 """Downloads on a real Dask cluster (dask scheduler + 2 worker processes): the same catalog as
 the local pool, politeness per host kept across the whole cluster, the driver the only writer."""
+import os
+import signal
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -70,6 +74,50 @@ def test_cluster_downloads_equal_the_local_pool_and_keep_each_host_polite(
         assert srv.max_in_flight == 2, "more than --per-host requests reached one host"
     stored = sorted(p.relative_to(c.root).as_posix() for p in (c.root / "objects").rglob("*.*"))
     assert stored == sorted(r["path"] for r in c.items())
+    local.close()
+    c.close()
+
+
+def test_a_worker_killed_mid_download_loses_and_duplicates_nothing(servers, tmp_path,
+                                                                  dask_processes, monkeypatch):
+    """SIGKILL a worker process while it fetches: Dask runs its task again elsewhere, and
+    the catalog still holds every URL once, as the local pool's run does."""
+    a, b, urls = servers
+    local = Corpus(tmp_path / "local")
+    Downloader(local, workers=4, per_host=2, progress=False).run(jobs_for(urls))
+    monkeypatch.setattr(dl_cluster, "BATCH_PER_HOST_SLOT", 1)     # many small tasks
+    c, out = Corpus(tmp_path / "cluster"), {}
+
+    def drive():
+        try:
+            with Downloader(c, per_host=2, progress=False, cluster=dask_processes.address) as d:
+                out["stats"] = d.run(jobs_for(urls))
+        except BaseException as exc:        # re-raised in the test thread below
+            out["error"] = exc
+    runner = threading.Thread(target=drive)
+    runner.start()
+    client, killed = dask_processes.client(), None
+    deadline = time.monotonic() + 120
+    while killed is None and runner.is_alive() and time.monotonic() < deadline:
+        busy = [w for w, keys in client.processing().items()
+                if any(str(k).startswith("ferkit-download") for k in keys)]
+        if busy:
+            pid = client.run(os.getpid, workers=busy[:1])[busy[0]]
+            os.kill(pid, signal.SIGKILL)        # mid-task: the worker had a download task
+            killed = pid
+        else:
+            time.sleep(0.01)
+    runner.join(300)
+    assert killed is not None, "no download task was seen running: the kill did not happen"
+    assert "error" not in out, out.get("error")
+    s = out["stats"]
+    assert (s.downloaded, dict(s.failed)) == (24, {"http 404": 1, "not an image": 1})
+    assert catalog(c) == catalog(local)
+    assert c.db.execute("SELECT COUNT(*) FROM provenance").fetchone()[0] == len(urls)
+    stored = sorted(p.relative_to(c.root).as_posix() for p in (c.root / "objects").rglob("*.*"))
+    assert stored == sorted(r["path"] for r in c.items() if r["path"])
+    dask_processes.wait_for_workers()       # the nanny started a new worker process
+    assert killed not in dask_processes.worker_pids().values()
     local.close()
     c.close()
 
