@@ -120,7 +120,7 @@ def run_ferkit(urls: list[str], threads: int, work: Path, per_host: int | None =
 
 
 def bench_cluster(args, port: int, work: Path) -> int:
-    from corpus.cluster import connect, total_threads
+    from corpus.cluster import connect
     urls = [f"http://{('127.0.0.1', 'localhost')[i % 2]}:{port}/img/{i}.jpg"
             for i in range(args.n)]
     per_host = max(1, args.threads // 2)

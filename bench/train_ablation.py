@@ -13,7 +13,6 @@ results go to bench/results/train-ablation-*.json.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import sys
@@ -23,6 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from bench.results import save  # noqa: E402
 
 SHARED = Path(os.environ.get("SHARED_DATA", ROOT.parent / "shared" / "data"))
 FIRST_WAVE = {"preset": "base", "schedule": "plateau", "label_smoothing": 0.0,
@@ -92,10 +93,7 @@ def main() -> int:
               f"  macro-F1 {row['none']['macro_f1']:.4f} / TTA {row['flip']['macro_f1']:.4f}"
               f"  fit {row['fit_wall_s']} s wall, {row['fit_cpu_s']} s CPU, load "
               f"{row['load_before'][0]}-{row['load_after'][0]}", flush=True)
-    dest = ROOT / "bench" / "results" / f"train-ablation-{time.strftime('%Y%m%dT%H%M%S')}.json"
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    dest.write_text(json.dumps(res, indent=2))
-    print(f"results: {dest}")
+    save("train-ablation", res)
     return 0
 
 

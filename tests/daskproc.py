@@ -73,6 +73,21 @@ class DaskProcesses:
     def wait_for_workers(self, n: int | None = None, timeout: float = 60) -> None:
         self.client().wait_for_workers(n or self.nworkers, timeout=timeout)
 
+    def kill_busy_worker(self, key_prefix: str, still_running, timeout: float = 120):
+        """SIGKILL the first worker process seen holding a task whose key starts with
+        key_prefix (mid-task, no clean-up), while still_running() is true; its pid, or None
+        when no such task showed up in time."""
+        client, deadline = self.client(), time.monotonic() + timeout
+        while still_running() and time.monotonic() < deadline:
+            busy = [w for w, keys in client.processing().items()
+                    if any(str(k).startswith(key_prefix) for k in keys)]
+            if busy:
+                pid = client.run(os.getpid, workers=busy[:1])[busy[0]]
+                os.kill(pid, signal.SIGKILL)
+                return pid
+            time.sleep(0.01)
+        return None
+
     def logs(self) -> str:
         return "\n".join((self.tmp / name).read_text(errors="replace")[-3000:]
                          for name in ("scheduler.log", "worker.log") if (self.tmp / name).exists())

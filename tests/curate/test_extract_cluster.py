@@ -1,11 +1,9 @@
 """`curate extract --cluster` on real Dask clusters: the same faces and byte-identical crops as
 the local pool, a worker killed mid-run, the driver killed and rerun, undecodable images."""
-import os
 import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import psutil
@@ -117,17 +115,8 @@ def test_worker_killed_mid_run_loses_and_duplicates_nothing(tmp_path, shared_dat
             out["error"] = exc
     runner = threading.Thread(target=drive)
     runner.start()
-    client, killed = dask_processes.client(), None
-    deadline = time.monotonic() + 120
-    while killed is None and runner.is_alive() and time.monotonic() < deadline:
-        busy = [w for w, keys in client.processing().items()
-                if any(str(k).startswith("ferkit-extract") for k in keys)]
-        if busy:
-            pid = client.run(os.getpid, workers=busy[:1])[busy[0]]
-            os.kill(pid, signal.SIGKILL)        # mid-task: the worker had an extract task
-            killed = pid
-        else:
-            time.sleep(0.01)
+    # mid-task: the worker holds an extract task when it is killed
+    killed = dask_processes.kill_busy_worker("ferkit-extract", runner.is_alive)
     runner.join(300)
     assert killed is not None, "no extract task was seen running: the kill did not happen"
     assert "error" not in out, out.get("error")

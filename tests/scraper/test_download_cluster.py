@@ -1,11 +1,8 @@
 """Downloads on a real Dask cluster (dask scheduler + 2 worker processes): the same catalog as
 the local pool, politeness per host kept across the whole cluster, the driver the only writer."""
-import os
-import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -96,17 +93,8 @@ def test_a_worker_killed_mid_download_loses_and_duplicates_nothing(servers, tmp_
             out["error"] = exc
     runner = threading.Thread(target=drive)
     runner.start()
-    client, killed = dask_processes.client(), None
-    deadline = time.monotonic() + 120
-    while killed is None and runner.is_alive() and time.monotonic() < deadline:
-        busy = [w for w, keys in client.processing().items()
-                if any(str(k).startswith("ferkit-download") for k in keys)]
-        if busy:
-            pid = client.run(os.getpid, workers=busy[:1])[busy[0]]
-            os.kill(pid, signal.SIGKILL)        # mid-task: the worker had a download task
-            killed = pid
-        else:
-            time.sleep(0.01)
+    # mid-task: the worker holds a download task when it is killed
+    killed = dask_processes.kill_busy_worker("ferkit-download", runner.is_alive)
     runner.join(300)
     assert killed is not None, "no download task was seen running: the kill did not happen"
     assert "error" not in out, out.get("error")

@@ -1,0 +1,16 @@
+"""Where benchmarks keep what they measured: bench/results/NAME-<UTC time>.json (git-ignored)."""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def save(name: str, res: dict) -> Path:
+    dest = RESULTS / f"{name}-{time.strftime('%Y%m%dT%H%M%S')}.json"
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.write_text(json.dumps(res, indent=2))
+    print(f"results: {dest}")
+    return dest
