@@ -257,6 +257,13 @@ def main() -> int:
     clock, root = Clock(), args.work / "corpus"
     res: dict = {"settings": {**cfg, "folds": args.folds, "limit": args.limit, "seed": args.seed},
                  "load_before": load_avg(), "started": stamp, "cpus": os.cpu_count()}
+    out = results_dir / f"issues-{stamp}.json"
+
+    def keep():
+        """What is measured so far, rewritten after each step: a run that is stopped hours in
+        keeps its figures (the steps finished so far)."""
+        res["steps"], res["load_now"] = clock.steps, load_avg()
+        out.write_text(json.dumps(res, indent=2))
     with clock("import"):
         truth = build(root, args.limit, args.seed)
     with clock("plant noise"):
@@ -270,6 +277,7 @@ def main() -> int:
     with clock("a: train score"):
         score(args.work / "insample", root, progress=False)
     res["a_in_sample"] = rank_in_sample(root, planted, n)
+    keep()
     with clock("crossval"):
         cv = crossval(root, args.work / "cv", overwrite=True, folds=args.folds, progress=True,
                       log=lambda m: print(m, file=sys.stderr), **cfg)
@@ -282,6 +290,7 @@ def main() -> int:
     a15, c15 = res["a_in_sample"]["top15_planted"], res["c_cleanlab"]["top15_planted"]
     res["goal_top15"] = {"a": a15, "c": c15, "ratio": round(c15 / max(a15, 1), 2),
                          "met": c15 >= 2 * a15}
+    keep()
     if not args.no_cleaning:
         from curate.issues import apply, revert
         flagged = sum(1 for i in ranked if i.flagged)
@@ -301,6 +310,7 @@ def main() -> int:
                 res[name] = fit_eval(root, args.work / name, cfg)
             with Corpus(root, create=False) as c:
                 revert(c, CLEANER)
+            keep()
         with Corpus(root, create=False) as c:
             revert(c, NOISE_USER)
         with clock("fit true labels"):
@@ -312,9 +322,8 @@ def main() -> int:
             res["goal_cleaning"][name] = {
                 "gain": round(gain, 4), "recovered": round(gain / cost, 3) if cost > 0 else None,
                 "met": cost > 0 and gain >= cost / 2}
-    res["steps"], res["load_after"] = clock.steps, load_avg()
-    out = results_dir / f"issues-{stamp}.json"
-    out.write_text(json.dumps(res, indent=2))
+    res["load_after"] = load_avg()
+    keep()
     print(json.dumps(res, indent=2))
     print(f"written {out}", file=sys.stderr)
     return 0
