@@ -65,6 +65,10 @@ def main(argv=None) -> int:
         return 2
     except tk.TclError as exc:
         print(f"labeler: cannot open a window ({exc}); is DISPLAY set?", file=sys.stderr)
+        if not corpus.count(kind="face"):       # a window would have had nothing to show
+            from .summary import empty_queue_hint
+            print(f"labeler: and there is nothing to label yet. "
+                  f"{empty_queue_hint(corpus, args.corpus, python())}", file=sys.stderr)
         return 2
     q = app.queue
     print(f"READY {len(q)} faces, {q.done} reviewed, starting at {q.pos + 1}", flush=True)

@@ -159,3 +159,16 @@ def test_help_and_bad_corpus(tmp_path):
                          cwd=ROOT_DIR, capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "is not a corpus" in bad.stderr
     assert not (tmp_path / "nope").exists()            # opening never creates a corpus
+
+
+def test_no_display_on_a_corpus_without_faces_still_names_curate_extract(tmp_path):
+    photo = ROOT_DIR.parent / "shared" / "data" / "photos" / "face_recognition" / "obama_small.jpg"
+    if not photo.is_file():
+        pytest.skip("shared data not found")
+    with Corpus(tmp_path / "c") as c:
+        c.add_bytes(photo.read_bytes(), fmt="JPEG", kind="image", width=1, height=1)
+    env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
+    out = subprocess.run([sys.executable, "-m", "labeler", str(tmp_path / "c")], cwd=ROOT_DIR,
+                         capture_output=True, text=True, timeout=60, env=env)
+    assert out.returncode == 2 and "is DISPLAY set?" in out.stderr
+    assert "1 images but no faces" in out.stderr and "-m curate extract" in out.stderr
