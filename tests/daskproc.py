@@ -17,6 +17,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -72,6 +73,25 @@ class DaskProcesses:
 
     def wait_for_workers(self, n: int | None = None, timeout: float = 60) -> None:
         self.client().wait_for_workers(n or self.nworkers, timeout=timeout)
+
+    def run_killing_a_worker(self, work, key_prefix: str):
+        """work() in a thread while the first worker seen running a `key_prefix` task is
+        SIGKILLed; (work's result, the killed pid). work's exception is raised here."""
+        out: dict = {}
+
+        def drive():
+            try:
+                out["result"] = work()
+            except BaseException as exc:        # re-raised in the caller's thread below
+                out["error"] = exc
+        runner = threading.Thread(target=drive)
+        runner.start()
+        killed = self.kill_busy_worker(key_prefix, runner.is_alive)
+        runner.join(300)
+        if "error" in out:
+            raise out["error"]
+        assert killed is not None, f"no {key_prefix} task was seen running: no kill happened"
+        return out["result"], killed
 
     def kill_busy_worker(self, key_prefix: str, still_running, timeout: float = 120):
         """SIGKILL the first worker process seen holding a task whose key starts with

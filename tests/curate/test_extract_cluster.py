@@ -3,7 +3,6 @@ the local pool, a worker killed mid-run, the driver killed and rerun, undecodabl
 import signal
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import psutil
@@ -105,24 +104,13 @@ def test_worker_killed_mid_run_loses_and_duplicates_nothing(tmp_path, shared_dat
                                                             dask_processes):
     c = new_corpus(tmp_path / "c", shared_data)
     n_images = c.count(kind="image")
-    out: dict = {}
-
-    def drive():
-        try:
-            out["stats"] = run_extract(c, cluster=dask_processes.address, batch=2,
-                                       progress=False, write_stage=False)
-        except BaseException as exc:        # re-raised in the test thread below
-            out["error"] = exc
-    runner = threading.Thread(target=drive)
-    runner.start()
     # mid-task: the worker holds an extract task when it is killed
-    killed = dask_processes.kill_busy_worker("ferkit-extract", runner.is_alive)
-    runner.join(300)
-    assert killed is not None, "no extract task was seen running: the kill did not happen"
-    assert "error" not in out, out.get("error")
+    stats, killed = dask_processes.run_killing_a_worker(
+        lambda: run_extract(c, cluster=dask_processes.address, batch=2, progress=False,
+                            write_stage=False), "ferkit-extract")
     assert snapshot(c) == reference
     check_once_each(c, n_images)
-    assert out["stats"].images == n_images
+    assert stats.images == n_images
     dask_processes.wait_for_workers()       # the nanny started a new worker process
     assert killed not in dask_processes.worker_pids().values()
     c.close()

@@ -2,7 +2,6 @@
 the local pool, politeness per host kept across the whole cluster, the driver the only writer."""
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -83,22 +82,13 @@ def test_a_worker_killed_mid_download_loses_and_duplicates_nothing(servers, tmp_
     local = Corpus(tmp_path / "local")
     Downloader(local, workers=4, per_host=2, progress=False).run(jobs_for(urls))
     monkeypatch.setattr(dl_cluster, "BATCH_PER_HOST_SLOT", 1)     # many small tasks
-    c, out = Corpus(tmp_path / "cluster"), {}
+    c = Corpus(tmp_path / "cluster")
 
-    def drive():
-        try:
-            with Downloader(c, per_host=2, progress=False, cluster=dask_processes.address) as d:
-                out["stats"] = d.run(jobs_for(urls))
-        except BaseException as exc:        # re-raised in the test thread below
-            out["error"] = exc
-    runner = threading.Thread(target=drive)
-    runner.start()
+    def download():
+        with Downloader(c, per_host=2, progress=False, cluster=dask_processes.address) as d:
+            return d.run(jobs_for(urls))
     # mid-task: the worker holds a download task when it is killed
-    killed = dask_processes.kill_busy_worker("ferkit-download", runner.is_alive)
-    runner.join(300)
-    assert killed is not None, "no download task was seen running: the kill did not happen"
-    assert "error" not in out, out.get("error")
-    s = out["stats"]
+    s, killed = dask_processes.run_killing_a_worker(download, "ferkit-download")
     assert (s.downloaded, dict(s.failed)) == (24, {"http 404": 1, "not an image": 1})
     assert catalog(c) == catalog(local)
     assert c.db.execute("SELECT COUNT(*) FROM provenance").fetchone()[0] == len(urls)
