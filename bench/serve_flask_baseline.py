@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import socket
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from train import quiet  # noqa: E402  (TensorFlow's start-up banners off)
 
 
 def make_app(model_path):
@@ -66,6 +65,7 @@ def main() -> int:
     ap.add_argument("--model", required=True)
     ap.add_argument("--port", type=int, default=5000)
     args = ap.parse_args()
+    quiet.load_tensorflow()
     app = make_app(args.model)
     port = args.port
     if port == 0:

@@ -36,7 +36,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from train import quiet  # noqa: E402  (TensorFlow's start-up banners off)
 
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
@@ -257,6 +257,7 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--workdir", help="subset mode: keep the corpus and run here")
     args = ap.parse_args()
+    quiet.load_tensorflow()
     res = full(args) if args.full else subset(args)
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from train import quiet  # noqa: E402  (TensorFlow's start-up banners off)
 
 from bench.results import save  # noqa: E402
 
@@ -65,6 +65,7 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--out", default="runs/ablation")
     args = ap.parse_args()
+    quiet.load_tensorflow()
     from train.evaluate import evaluate
     from train.fit import fit
     train, val = subset(Path(args.corpus), args.train_faces, args.seed)
