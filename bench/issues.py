@@ -221,6 +221,39 @@ def estimate(args) -> dict:
     return out
 
 
+def top_only(args, cfg: dict, out: Path) -> int:
+    """Reuse a finished run's corpus (true labels again at its end) and crossval rows: the same
+    seed plants the same flips, `curate issues` ranks them as before, only the first N flagged
+    get their suggestion; then every event is undone, so the corpus ends as it started."""
+    from curate.issues import apply, find_issues, revert
+    root = args.work / "corpus"
+    with Corpus(root, create=False) as c:
+        truth = dict(c.db.execute("SELECT id, label FROM items WHERE label IS NOT NULL"))
+    t0, cpu0 = time.time(), _cpu()
+    planted = plant(root, truth, args.seed)
+    try:
+        with Corpus(root, create=False) as c:
+            ranked = find_issues(c, model="cv", progress=False).ranked
+            done = apply(c, ranked, user=CLEANER, top=args.top_only)
+        res = {"settings": {**cfg, "seed": args.seed, "top": args.top_only},
+               "load_before": load_avg(), "planted": len(planted),
+               "applied": {"relabeled": len(done.relabeled),
+                           "relabeled_to_truth": sum(1 for i, _, new in done.relabeled
+                                                     if truth.get(i) == new),
+                           "planted_touched": sum(1 for i, _, _ in done.relabeled
+                                                  if i in planted)}}
+        res["fit"] = fit_eval(root, args.work / f"top{args.top_only}", cfg)
+    finally:
+        with Corpus(root, create=False) as c:
+            revert(c, CLEANER)
+            revert(c, NOISE_USER)
+    res.update({"wall_s": round(time.time() - t0, 1), "cpu_s": round(_cpu() - cpu0, 1),
+                "load_after": load_avg()})
+    out.write_text(json.dumps(res, indent=2))
+    print(json.dumps(res, indent=2))
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--limit", type=int, help="faces of fer2013_full/train to use (all)")
@@ -238,6 +271,9 @@ def main() -> int:
                     help="only time each preset on --estimate-faces faces and extrapolate")
     ap.add_argument("--estimate-faces", type=int, default=3000)
     ap.add_argument("--presets", nargs="+", default=["tiny", "small", "base"])
+    ap.add_argument("--top-only", type=int, metavar="N",
+                    help="after a full run in --work: replant the same noise, relabel only the "
+                         "top N flagged faces, fit and evaluate (what a user acting on the head does)")
     args = ap.parse_args()
     if not (DATA / "train").is_dir():
         ap.error(f"{DATA}/train not found: set SHARED_DATA to the shared data folder")
@@ -254,6 +290,8 @@ def main() -> int:
 
     cfg = {"size": args.size, "preset": args.preset, "epochs": args.epochs, "batch": args.batch,
            "patience": args.patience}
+    if args.top_only:
+        return top_only(args, cfg, results_dir / f"issues-top{args.top_only}-{stamp}.json")
     clock, root = Clock(), args.work / "corpus"
     res: dict = {"settings": {**cfg, "folds": args.folds, "limit": args.limit, "seed": args.seed},
                  "load_before": load_avg(), "started": stamp, "cpus": os.cpu_count()}
