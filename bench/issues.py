@@ -221,6 +221,14 @@ def estimate(args) -> dict:
     return out
 
 
+def applied_counts(done, truth: dict[int, str], planted: set[int]) -> dict:
+    """What `curate issues --apply` did, against the planted truth."""
+    return {"relabeled": len(done.relabeled), "rejected": len(done.rejected),
+            "relabeled_to_truth": sum(1 for i, _, new in done.relabeled if truth.get(i) == new),
+            "planted_touched": sum(1 for i in [x for x, _, _ in done.relabeled] + done.rejected
+                                   if i in planted)}
+
+
 def top_only(args, cfg: dict, out: Path) -> int:
     """Reuse a finished run's corpus (true labels again at its end) and crossval rows: the same
     seed plants the same flips, `curate issues` ranks them as before, only the first N flagged
@@ -237,11 +245,7 @@ def top_only(args, cfg: dict, out: Path) -> int:
             done = apply(c, ranked, user=CLEANER, top=args.top_only)
         res = {"settings": {**cfg, "seed": args.seed, "top": args.top_only},
                "load_before": load_avg(), "planted": len(planted),
-               "applied": {"relabeled": len(done.relabeled),
-                           "relabeled_to_truth": sum(1 for i, _, new in done.relabeled
-                                                     if truth.get(i) == new),
-                           "planted_touched": sum(1 for i, _, _ in done.relabeled
-                                                  if i in planted)}}
+               "applied": applied_counts(done, truth, planted)}
         res["fit"] = fit_eval(root, args.work / f"top{args.top_only}", cfg)
     finally:
         with Corpus(root, create=False) as c:
@@ -338,12 +342,7 @@ def main() -> int:
                           ("cleaned_leave_out", {"reject_above": 0.0})):
             with Corpus(root, create=False) as c:
                 done = apply(c, ranked, user=CLEANER, **how)
-                res[name + "_applied"] = {
-                    "relabeled": len(done.relabeled), "rejected": len(done.rejected),
-                    "relabeled_to_truth": sum(1 for i, _, new in done.relabeled
-                                              if truth.get(i) == new),
-                    "planted_touched": sum(1 for i in [x for x, _, _ in done.relabeled]
-                                           + done.rejected if i in planted)}
+                res[name + "_applied"] = applied_counts(done, truth, planted)
             with clock(f"fit {name}"):
                 res[name] = fit_eval(root, args.work / name, cfg)
             with Corpus(root, create=False) as c:
