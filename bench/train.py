@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import io
-import json
 import os
 import random
 import sys
@@ -37,6 +36,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from train import quiet  # noqa: E402  (TensorFlow's start-up banners off)
+
+from bench.results import save  # noqa: E402
 
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
@@ -259,11 +260,7 @@ def main() -> int:
     args = ap.parse_args()
     quiet.load_tensorflow()
     res = full(args) if args.full else subset(args)
-    out = ROOT / "bench" / "results"
-    out.mkdir(parents=True, exist_ok=True)
-    dest = out / f"train-{'full-' if args.full else ''}{time.strftime('%Y%m%dT%H%M%S')}.json"
-    dest.write_text(json.dumps(res, indent=2))
-    print(f"results: {dest}")
+    save("train-full" if args.full else "train", res)
     return 0
 
 
