@@ -1,5 +1,8 @@
-"""Sandbox and browser fixtures shared by the live scraper tests (one of each per session)."""
+"""Sandbox and browser fixtures shared by the live scraper tests (one of each per session), and
+the downloader tests' local HTTP server and real photos (one server per test module)."""
 import pytest
+
+from tests.scraper.httpserver import LocalServer
 
 
 @pytest.fixture(scope="session")
@@ -23,3 +26,25 @@ def browser():
     b = Browser(local=True, wait_s=1.5)
     yield b
     b.close()
+
+
+@pytest.fixture(scope="module")
+def server():
+    srv = LocalServer().start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def photos(shared_data):
+    d = shared_data / "photos"
+    return {
+        "jpg": (d / "face_recognition" / "obama_small.jpg").read_bytes(),
+        "jpg2": (d / "face_recognition" / "obama-240p.jpg").read_bytes(),
+        "rgba_png": (d / "face_recognition" / "alex-lacamoire.png").read_bytes(),
+        "anim_gif": (d / "skimage" / "no_time_for_that_tiny.gif").read_bytes(),
+        "truncated": (d / "skimage" / "truncated.jpg").read_bytes(),
+        "webp_as_jpg": (shared_data / "muxspace" / "images"
+                        / "facial-expressions_2868588k.jpg").read_bytes(),
+        "gif_noext": (shared_data / "yalefaces" / "images" / "subject01.happy").read_bytes(),
+    }
