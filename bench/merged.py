@@ -1,13 +1,15 @@
 """Benchmark: a model trained on merged data against the FER2013-only one, across datasets.
 
     .venv/bin/python bench/merged.py --fer-run runs/fer-vgg [--corpus datasets/merged]
-        [--budget 88] [--out runs/merged-vgg]
+        [--budget MINUTES] [--out runs/merged-vgg]
 
 Builds the merged corpus the way a user would with the suite (skipped when it exists):
 `curate import folders` fer2013_full and CK+48, `curate import csv-labels` muxspace as faces,
 `curate dedup`, `curate split --keep-source-split` (FER2013 keeps its own test folder; CK+48
 and muxspace are split by person, about 10 % each to val and test). Then trains FER-RUN's
-preset and recipe on it under the same time budget, and evaluates both models on
+preset and recipe on it under the same time budget (FER-RUN's own, unless --budget says
+otherwise: a different budget makes the comparison unfair and the results say so), and
+evaluates both models on
   - the 7,178 FER2013 test images (the test folder, as bench/train.py --full does), and
   - the merged corpus's CK+48 test faces (subjects neither model trained on).
 Scores on CK+48 are given over the 7 FER classes both models know (the merged model's
@@ -84,7 +86,8 @@ def main() -> int:
     ap.add_argument("--fer-run", default="runs/fer-vgg", help="the FER2013-only run")
     ap.add_argument("--corpus", default="datasets/merged")
     ap.add_argument("--out", default="runs/merged-vgg")
-    ap.add_argument("--budget", type=float, default=88.0, help="minutes for the merged fit")
+    ap.add_argument("--budget", type=float,
+                    help="minutes for the merged fit (default: the FER-only run's budget)")
     ap.add_argument("--epochs", type=int, default=60)
     args = ap.parse_args()
     quiet.load_tensorflow()
@@ -92,7 +95,16 @@ def main() -> int:
     fer_run, corpus, out = Path(args.fer_run), Path(args.corpus), Path(args.out)
     card = json.loads((fer_run / "model_card.json").read_text())
     hp = card["hyperparameters"]
-    res = {"args": vars(args), "load_before": os.getloadavg(), "corpus": build(corpus)}
+    fer_budget = hp.get("time_budget_min")
+    if args.budget is None:
+        if fer_budget is None:
+            ap.error(f"{fer_run} was trained without --time-budget: give --budget MINUTES")
+        args.budget = fer_budget
+    elif args.budget != fer_budget:
+        print(f"note: --budget {args.budget:g} differs from {fer_run}'s {fer_budget} minutes; "
+              "the two models are not trained for the same time", file=sys.stderr)
+    res = {"args": vars(args), "fer_budget_min": fer_budget, "load_before": os.getloadavg(),
+           "corpus": build(corpus)}
     if not (out / "model_card.json").is_file():
         t0, c0 = time.perf_counter(), time.process_time()
         fit(corpus, out, progress=False, resume=(out / "checkpoint").is_dir(),
