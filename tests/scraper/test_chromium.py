@@ -2,6 +2,7 @@
 item 7: each kill -9 during the browser phase left ~12 chromium/chromedriver processes, one
 /tmp/ferkit-chromium-* profile and two /tmp/org.chromium.Chromium.* folders)."""
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -94,8 +95,10 @@ def test_kill_9_in_the_browser_phase_leaves_no_chromium_and_next_start_cleans(sa
     assert not live.exists()
 
 
-def test_remove_stale_takes_only_what_dead_owners_left(tmp_path):
-    root, old = tmp_path, time.time() - 86400
+def test_remove_stale_takes_only_what_dead_owners_left():
+    # A short root, not tmp_path: a Unix socket's path may hold only 107 bytes, and pytest's
+    # numbered tmp_path grows a digit at its 1,000th run (pytest-1000/...) and would not fit.
+    root, old = Path(tempfile.mkdtemp(prefix="fk-")), time.time() - 86400
     done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                           capture_output=True, text=True)
     dead_pid = int(done.stdout)
@@ -118,15 +121,15 @@ def test_remove_stale_takes_only_what_dead_owners_left(tmp_path):
     closed = socket.socket(socket.AF_UNIX)
     closed.bind(str(dead_sock / "SingletonSocket"))          # the file stays, bound by no one
     closed.close()
-    if os.geteuid() == 0:
-        os.chown(foreign, 65534, 65534)         # another user's: never touched
-    else:
-        os.utime(foreign)                       # (cannot give it away: make it young instead)
     # An orphan of the dead owner: a process still naming its profile.
     orphan = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)",
                                f"--user-data-dir={dead / 'profile'}"])
     for d in (dead, reused, mine, legacy_old, live_sock, dead_sock, scoped_old, foreign, other):
         os.utime(d, (old, old))
+    if os.geteuid() == 0:
+        os.chown(foreign, 65534, 65534)         # another user's: never touched
+    else:
+        os.utime(foreign)       # cannot give it away: make it young instead (after the ageing)
     try:
         removed = chromium.remove_stale(root)
         assert sorted(removed) == sorted([dead, reused, legacy_old, dead_sock, scoped_old])
@@ -138,6 +141,7 @@ def test_remove_stale_takes_only_what_dead_owners_left(tmp_path):
         if orphan.poll() is None:
             orphan.kill()
             orphan.wait()
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def test_watchdog_ends_the_group_when_its_owner_dies():
