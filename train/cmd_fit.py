@@ -66,8 +66,10 @@ def add_arguments(p):
     p.add_argument("--head-epochs", type=int,
                    help=f"with --init: epochs with the base frozen "
                         f"(default {DEFAULTS['head_epochs']})")
-    p.add_argument("--patience", type=int, help=f"early-stopping patience in epochs "
-                                                 f"(default {DEFAULTS['patience']})")
+    p.add_argument("--patience", type=int,
+                   help="early-stopping patience in epochs; 0 turns it off (default: off with "
+                        "the cosine schedule, which plans the run's length, 10 with plateau); "
+                        "may change on --resume, which continues a run early stopping ended")
     p.add_argument("--val-fraction", type=float,
                    help="share of train held out when the corpus has no val split (default 0.1)")
     p.add_argument("--seed", type=int, help=f"default {DEFAULTS['seed']}")

@@ -84,3 +84,48 @@ def test_kill9_then_resume_logs_the_uninterrupted_figures(fer_small, tmp_path, s
     np.testing.assert_allclose(keras.models.load_model(out / "model.keras").predict(x, verbose=0),
                                keras.models.load_model(straight_dir / "model.keras").predict(
                                    x, verbose=0), atol=1e-4)
+
+
+class _StopAfter(keras.callbacks.Callback):
+    """Ends fit() by an exception after epoch N's checkpoint is committed, as a kill would."""
+
+    def __init__(self, n: int):
+        super().__init__()
+        self.n = n
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch + 1 == self.n:
+            raise _Stopped()
+
+
+class _Stopped(Exception):
+    pass
+
+
+def test_a_run_early_stopping_ended_goes_on_with_a_new_patience(fer_small, tmp_path):
+    """An 88-minute run was ended by early stopping at epoch 41 of 56 planned; `--resume
+    --patience 0` let it go on. Here the state after epoch 2 is made what a patience-1 run
+    writes when epoch 2 did not beat epoch 1 (whether it does depends on the data), then the
+    resumed run must log the figures of a run that never had early stopping, and the card
+    must say early stopping is off."""
+    kw = {"epochs": 3, "batch": 32, "preset": "tiny", "progress": False}
+    straight = fit(fer_small.root, tmp_path / "straight", log=lambda m: None, **kw)
+    assert straight["hyperparameters"]["early_stopping"] == "off"
+    out = tmp_path / "run"
+    with pytest.raises(_Stopped):
+        fit(fer_small.root, out, callbacks=[_StopAfter(2)], log=lambda m: None, **kw)
+    state_file = out / "checkpoint" / "state.json"
+    state = json.loads(state_file.read_text())
+    state["config"]["patience"] = 1
+    state.update(stopped_by="early stopping", stopped_early=True,
+                 early={"wait": 1, "best": state["history"][0]["val_accuracy"]})
+    state_file.write_text(json.dumps(state))
+    same = fit(fer_small.root, out, resume=True, log=lambda m: None, **kw)
+    assert same["metrics"]["epochs_run"] == 2 and same["metrics"]["stopped_by"] == "early stopping"
+    assert same["hyperparameters"]["early_stopping"] == "val_accuracy, patience 1"
+    said = []
+    card = fit(fer_small.root, out, resume=True, patience=0, log=said.append, **kw)
+    assert "early stopping: val_accuracy, patience 1 -> off from epoch 3" in said
+    assert card["metrics"]["epochs_run"] == 3 and card["metrics"]["stopped_by"] == "epochs"
+    assert card["hyperparameters"]["early_stopping"] == "off"
+    assert_same_figures(card["history"], straight["history"])
