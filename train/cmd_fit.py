@@ -5,7 +5,7 @@ so a resumed run continues the same run), weights classes against imbalance, smo
 warms up then decays the learning rate over the epochs that fit --time-budget (or halves it
 on plateaus), stops early, keeps the best epoch, logs to TensorBoard and checkpoints every
 epoch so a killed run continues with --resume. On a GPU: float16 mixed precision and a 4x
-batch.
+batch; on a CPU with bfloat16 instructions: bfloat16 mixed precision.
 
 example:
   python -m train fit datasets/fer --out runs/fer48 --preset vgg --time-budget 85
@@ -54,8 +54,9 @@ def add_arguments(p):
     p.add_argument("--augment", choices=list(AUGMENTATIONS),
                    help=f"training augmentation (default {DEFAULTS['augment']})")
     p.add_argument("--precision", choices=["auto", *PRECISIONS],
-                   help="auto: float16 mixed precision and a 4x batch on a GPU, float32 on a "
-                        "CPU; bfloat16 needs a CPU with avx512_bf16 (default auto)")
+                   help="auto: float16 mixed precision and a 4x batch on a GPU, bfloat16 on a "
+                        "CPU with avx512_bf16 or amx_bf16, float32 on other CPUs; bfloat16 "
+                        "needs such a CPU (default auto)")
     p.add_argument("--time-budget", type=float, metavar="MINUTES",
                    help="stop cleanly when the next epoch would end after this many minutes "
                         "(counted from the command's start); the best epoch is kept, the "

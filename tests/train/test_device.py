@@ -12,9 +12,14 @@ def test_gpu_gets_float16_and_a_larger_batch():
     assert p.lr == pytest.approx(2e-3) and "GPU" in p.why
     # a batch the user chose is kept
     assert choose(gpus=2, batch=32, lr=1e-3, batch_given=True).batch == 32
-    # a CPU: float32 unless asked, bfloat16 only where the CPU has it
-    assert choose(gpus=0, cpu_flags={"avx512_bf16"}).precision == "float32"
+    # a CPU: bfloat16 where it has bfloat16 instructions, float32 otherwise or when asked
+    assert choose(gpus=0, cpu_flags={"avx512_bf16", "avx2"}).precision == "bfloat16"
+    assert "avx512_bf16" in choose(gpus=0, cpu_flags={"avx512_bf16"}).why
+    assert choose(gpus=0, cpu_flags={"amx_bf16"}).precision == "bfloat16"
+    assert choose(gpus=0, cpu_flags={"avx2", "avx512f"}).precision == "float32"
+    assert choose(gpus=0, cpu_flags={"avx512_bf16"}, requested="float32").precision == "float32"
     assert choose(gpus=0, cpu_flags={"avx512_bf16"}, requested="bfloat16").precision == "bfloat16"
+    assert choose(gpus=1, cpu_flags={"avx512_bf16"}).precision == "float16"      # GPU first
     with pytest.raises(ValueError, match="no bfloat16"):
         choose(gpus=0, cpu_flags={"avx2"}, requested="bfloat16")
     assert "slowly" in choose(gpus=0, requested="float16").why
