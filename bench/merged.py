@@ -107,6 +107,8 @@ def main() -> int:
         fit(corpus, out, progress=False, resume=(out / "checkpoint").is_dir(),
             preset=card["preset"], size=card["input_size"], epochs=args.epochs,
             time_budget=args.budget, seed=hp["seed"], batch=hp["batch"],
+            # the FER-only run's arithmetic and recipe, whatever today's defaults pick
+            precision=hp["precision"], lr=hp["learning_rate"], patience=hp["patience"],
             log=lambda m: print(m, file=sys.stderr))
         res["fit"] = {"wall_s": round(time.perf_counter() - t0, 1),
                       "cpu_s": round(time.process_time() - c0, 1)}
