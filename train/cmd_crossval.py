@@ -37,7 +37,8 @@ def add_arguments(p):
     p.add_argument("--batch", type=int, help=f"default {DEFAULTS['batch']}")
     p.add_argument("--lr", type=float, help=f"RMSProp learning rate (default {DEFAULTS['lr']})")
     p.add_argument("--patience", type=int,
-                   help=f"early-stopping patience (default {DEFAULTS['patience']})")
+                   help=f"early-stopping patience in epochs, 0 is off "
+                        f"(default {DEFAULTS['patience']}: every fold runs its epochs)")
     p.add_argument("--val-fraction", type=float,
                    help="share of each fold's training units held out for validation (0.1)")
     p.add_argument("--seed", type=int, help=f"default {DEFAULTS['seed']}")

@@ -37,11 +37,13 @@ from .settings import resolve
 STATE, CARD = "crossval.json", "crossval_card.json"
 # Chosen for 28.7k FER2013 faces on 2 cores (docs/train.md, "crossval"): the small preset at
 # FER's own 48 px costs a sixth of base per epoch, so 10 epochs of 5 folds fit in the time
-# base needs for two. Patience 10 lets every fold run its epochs (the best epoch is still
-# the one kept): with patience 3, two of five folds on a noisy 5k subset stopped at epoch 5
-# with near-chance models, and their faces got near-random scores.
+# base needs for two. Early stopping is off (patience 0), as in `train fit` under its cosine
+# schedule, so every fold runs its epochs (the best epoch is still the one kept): with
+# patience 3, two of five folds on a noisy 5k subset stopped at epoch 5 with near-chance
+# models, and their faces got near-random scores; patience 10, the default after that, would
+# still stop a longer crossval (--epochs 40) in its high-rate middle, as it stopped a fit.
 DEFAULTS = {"folds": 5, "size": 48, "preset": "small", "epochs": 10, "batch": 64, "lr": 1e-3,
-            "patience": 10, "seed": 1234, "val_fraction": 0.1, "six_class": False,
+            "patience": 0, "seed": 1234, "val_fraction": 0.1, "six_class": False,
             "sources": None, "identity": True}
 FIT_KEYS = ("size", "preset", "epochs", "batch", "lr", "patience", "seed", "six_class",
             "sources")
