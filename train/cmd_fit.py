@@ -3,9 +3,10 @@
 Reads each face file once into a checked cache, augments faces per epoch (seeded by the epoch,
 so a resumed run continues the same run), weights classes against imbalance, smooths labels,
 warms up then decays the learning rate over the epochs that fit --time-budget (or halves it
-on plateaus), stops early, keeps the best epoch, logs to TensorBoard and checkpoints every
-epoch so a killed run continues with --resume. On a GPU: float16 mixed precision and a 4x
-batch; on a CPU with bfloat16 instructions: bfloat16 mixed precision.
+on plateaus), stops early with --patience (by default only under plateau), keeps the best
+epoch, logs to TensorBoard and checkpoints every epoch so a killed run continues with
+--resume. On a GPU: float16 mixed precision and a 4x batch; on a CPU with bfloat16
+instructions: bfloat16 mixed precision.
 
 example:
   python -m train fit datasets/fer --out runs/fer48 --preset vgg --time-budget 85
