@@ -39,7 +39,8 @@ def choose(*, gpus: int, cpu_flags: frozenset | set = frozenset(), requested: st
     if requested not in ("auto", *PRECISIONS):
         raise ValueError(f"unknown precision {requested!r}; choose auto, "
                          f"{', '.join(PRECISIONS)}")
-    if requested == "bfloat16" and not gpus and not BF16_FLAGS & set(cpu_flags):
+    bf16 = sorted(BF16_FLAGS & set(cpu_flags))
+    if requested == "bfloat16" and not gpus and not bf16:
         raise ValueError("this CPU has no bfloat16 instructions (avx512_bf16 or amx_bf16): "
                          "bfloat16 would be emulated and slow; use float32")
     if gpus and requested == "auto":
@@ -48,9 +49,9 @@ def choose(*, gpus: int, cpu_flags: frozenset | set = frozenset(), requested: st
                     f"{gpus} GPU(s): float16 mixed precision"
                     + ("" if batch_given else f", batch x{factor}, learning rate "
                                               f"x{factor ** 0.5:g}"))
-    if requested == "auto" and not gpus and BF16_FLAGS & set(cpu_flags):
-        return Plan("bfloat16", batch, lr, "no GPU, a CPU with bfloat16 instructions "
-                    f"({', '.join(sorted(BF16_FLAGS & set(cpu_flags)))}): bfloat16 mixed precision")
+    if requested == "auto" and not gpus and bf16:
+        return Plan("bfloat16", batch, lr, f"no GPU, a CPU with bfloat16 instructions "
+                                           f"({', '.join(bf16)}): bfloat16 mixed precision")
     if requested == "auto":
         return Plan("float32", batch, lr, "no GPU: float32")
     note = " (no GPU: float16 runs emulated on the CPU, slowly)" \

@@ -207,9 +207,9 @@ def _train(out, cfg, plan, data, state, started, progress, log, extra_callbacks=
         # patience 0 is off: a patience no run reaches keeps the callback's counters recorded
         early = cb.ResumableEarlyStopping(state["early"], monitor=MONITOR, mode="max",
                                           patience=cfg["patience"] or 10 ** 9)
+        plateau_patience = max(1, (cfg["patience"] or PATIENCE["plateau"]) // 2)
         plateau = (cb.ResumablePlateau(state["plateau"], monitor="val_loss", factor=0.5,
-                                       patience=max(1, (cfg["patience"] or 10) // 2),
-                                       min_lr=1e-5)
+                                       patience=plateau_patience, min_lr=1e-5)
                    if cfg["schedule"] == "plateau" else None)
         # a fine-tuning phase starts from trained weights: no warm-up there
         lr_calls = [plateau] if plateau else [CosineSchedule(
