@@ -144,3 +144,19 @@ def original_size(data: bytes) -> tuple[int, int]:
     except Exception:            # a broken EXIF block is not this function's concern
         orientation = 1
     return (h, w) if orientation in (5, 6, 7, 8) else (w, h)
+
+
+def square_face(gray: Image.Image, size: int) -> Image.Image:
+    """A face crop of any shape as the corpus stores faces: centre square, Lanczos to size.
+
+    Importers store crop sets this way, and a model's callers bring a face file from outside
+    the corpus (a class folder, an upload) to the same pixels with it before resizing to the
+    model's input (train.data.as_trained): a 48 px FER2013 file and its imported copy must
+    look the same to the model (a 48 -> 100 -> 48 face is blurrier than the raw file, and a
+    model trained on the first scored 2 points lower on the second: docs/train.md).
+    """
+    w, h = gray.size
+    if w != h:   # a crop set's faces fill the frame; stretching would distort them
+        s = min(w, h)
+        gray = gray.crop(((w - s) // 2, (h - s) // 2, (w - s) // 2 + s, (h - s) // 2 + s))
+    return gray if gray.size == (size, size) else gray.resize((size, size), Image.LANCZOS)

@@ -1,8 +1,9 @@
 """The trained model as one compiled function over a batch of faces.
 
-Faces arrive at the corpus's face size (they are stored as `curate extract` stores them) and
-are resized to the model's input with train.data.resize_gray, the kernel training used, so
-the model sees a web face the way it saw its training faces. The function is traced once for
+Faces arrive at the serving corpus's face size (they are stored as `curate extract` stores
+them) and reach the model through train.data.as_trained: brought to the training corpus's
+face size when the two differ, then resized with the kernel training used, so the model sees
+a web face the way it saw its training faces. The function is traced once for
 any batch size (input_signature with a free batch dimension): a plain call would run layer by
 layer in eager mode, and predict_on_batch retraces for every new face count.
 """
@@ -27,11 +28,11 @@ class Classifier:
 
     def prepare(self, crops: list[np.ndarray]) -> np.ndarray:
         """uint8 gray crops (any size) -> float32 N x size x size x 1 in 0..255."""
-        from train.data import resize_gray
+        from train.data import as_trained, face_size_of
+        face_size = face_size_of(self.card)
         out = np.empty((len(crops), self.size, self.size, 1), np.float32)
         for i, c in enumerate(crops):
-            out[i] = (c.astype(np.float32)[..., None] if c.shape == (self.size, self.size)
-                      else resize_gray(c, self.size))
+            out[i] = as_trained(c, self.size, face_size)
         return out
 
     def __call__(self, x: np.ndarray) -> np.ndarray:

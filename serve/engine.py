@@ -53,10 +53,11 @@ class Engine:
         size = resolve_face_size(corpus, card.get("extractor"))
         if corpus.get_meta("face_size") is None:
             corpus.set_meta("face_size", size)
-        # The card's extractor settings, at the corpus's face size: faces are stored as
-        # `curate extract` would store them and resized to the model input like in training.
+        # The card's extractor settings, at this corpus's face size: faces are stored as
+        # `curate extract` would store them, and the classifier brings them to the model as
+        # training saw its faces (train.data.as_trained).
         # Built once here so missing dlib models fail at start-up, not on a request.
-        self.extract_settings = extractor_for({**card, "input_size": size}).settings()
+        self.extract_settings = extractor_for({**card, "face_size": size}).settings()
         self.store = WebStore(corpus, model_name=self.classifier.name,
                               classes=self.classifier.classes)
         self.cpu = ThreadPoolExecutor(settings.workers, thread_name_prefix="serve-cpu")

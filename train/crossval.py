@@ -30,7 +30,8 @@ from corpus import now
 from corpus.schema import PREDICTIONS
 
 from .card import read_json, write_json
-from .data import DataError, Sample, corpus_samples, iter_batches, open_corpus, unreadable
+from .data import (DataError, Sample, corpus_samples, face_size_of, iter_batches, open_corpus,
+                   unreadable)
 from .folds import assign_folds, face_units, hold_out
 from .settings import resolve
 
@@ -119,7 +120,8 @@ def _score_fold(corpus, state: dict, k: int, fold_dir: Path, held: list, progres
     classes_json = json.dumps(classes)
     bar = tqdm(total=len(held), desc=f"fold {k + 1}/{len(state['folds'])} score", unit="face",
                file=sys.stderr, disable=not progress)
-    for idx, x, errors in iter_batches([s.path for s in held], card["input_size"], 256):
+    for idx, x, errors in iter_batches([s.path for s in held], card["input_size"], 256,
+                                      face_size_of(card)):
         # the test-time augmentation the fold model's card names (flip: face and mirror
         # averaged), as `train evaluate` uses it
         raw = probabilities(model, x, default(card)) if idx else np.zeros((0, len(where)))

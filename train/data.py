@@ -138,14 +138,44 @@ def resize_gray(arr: np.ndarray, size: int) -> np.ndarray:
     return np.clip(np.rint(out), 0, 255)
 
 
-def iter_batches(paths: list[str], size: int, batch: int = 256
+def as_trained(arr: np.ndarray, size: int, face_size: int | None) -> np.ndarray:
+    """A gray face of any size -> the model's input, through the pixels training saw.
+
+    A model learns from corpus faces (face_size square, see corpus.images.square_face) resized
+    to its input. A face of another size (a 48 px FER2013 file scored against a model fit on
+    its 100 px imported copy) is first made the corpus's way, so it reaches the model as its
+    imported copy would: fed raw, the 7,178 FER2013 test files scored 0.6548 against 0.6741
+    through this path (docs/train.md). face_size None: resize only.
+    """
+    arr = np.asarray(arr)
+    if face_size and arr.shape[:2] != (face_size, face_size):
+        from PIL import Image
+
+        from corpus.images import square_face
+        arr = np.asarray(square_face(Image.fromarray(arr.astype(np.uint8), "L"), face_size))
+    return resize_gray(arr, size)
+
+
+def face_size_of(card: dict) -> int | None:
+    """The side of the corpus faces a model was fit on; None: the corpus had no one size.
+    Cards from before the field: the extractor's size, else the corpus default, 100."""
+    if "face_size" in card:
+        return card["face_size"]
+    return int((card.get("extractor") or {}).get("size") or 100)
+
+
+def iter_batches(paths: list[str], size: int, batch: int = 256, face_size: int | None = None
                  ) -> Iterator[tuple[list[int], np.ndarray, list[tuple[int, str]]]]:
-    """(indices that decoded, their pixels, [(index, reason)] that did not), batch by batch."""
+    """(indices that decoded, their pixels, [(index, reason)] that did not), batch by batch.
+
+    face_size: the model's training faces' side (face_size_of(card)), so a file of another
+    size reaches the model as its imported copy would (as_trained)."""
     for start in range(0, len(paths), batch):
         idx, arrays, errors = [], [], []
         for i in range(start, min(start + batch, len(paths))):
             try:
-                arrays.append(resize_gray(to_array(Path(paths[i]).read_bytes(), "L"), size))
+                arrays.append(as_trained(to_array(Path(paths[i]).read_bytes(), "L"), size,
+                                         face_size))
                 idx.append(i)
             except (ImageError, OSError) as exc:
                 errors.append((i, str(exc)))

@@ -15,20 +15,24 @@ from tqdm import tqdm
 from corpus import Corpus, ImageError, to_array
 
 from .card import load_model, write_json
-from .data import DataError, class_counts, corpus_samples, folder_samples, iter_batches
+from .data import (DataError, class_counts, corpus_samples, face_size_of, folder_samples,
+                   iter_batches)
 from .metrics import classification_report
 from .plots import confusion_png, curves_png, mistakes_png
 from .tta import default, probabilities
 
 
 def predict_paths(model, paths: list[str], size: int, batch: int = 256, progress: bool = True,
-                  tta: str = "none"):
-    """(probabilities N x C with NaN rows for unreadable files, {index: reason})."""
+                  tta: str = "none", face_size: int | None = None):
+    """(probabilities N x C with NaN rows for unreadable files, {index: reason}).
+
+    face_size: the model's training faces' side; files of another size are brought to it
+    first, as importing them would (data.as_trained)."""
     probs = np.full((len(paths), model.output_shape[-1]), np.nan, np.float32)
     errors = {}
     with tqdm(total=len(paths), unit="face", desc="evaluate", file=sys.stderr,
               disable=not progress) as bar:
-        for idx, x, errs in iter_batches(paths, size, batch):
+        for idx, x, errs in iter_batches(paths, size, batch, face_size):
             if idx:
                 probs[idx] = probabilities(model, x, tta)
             errors.update(dict(errs))
@@ -67,7 +71,8 @@ def evaluate(model_path, data, *, split: str | None = "test", out=None, sources=
         s.label = fold.get(s.label, s.label)
     index = {c: i for i, c in enumerate(classes)}
     known = [s for s in samples if s.label in index]
-    probs, errors = predict_paths(model, [s.path for s in known], size, batch, progress, tta)
+    probs, errors = predict_paths(model, [s.path for s in known], size, batch, progress, tta,
+                                  face_size_of(card))
     ok = np.array([i not in errors for i in range(len(known))], bool)
     y_true = np.array([index[s.label] for s in known], int)[ok]
     p = probs[ok]

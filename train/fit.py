@@ -102,6 +102,11 @@ def _extractor_settings(corpus) -> dict | None:
     return json.loads(row[0]) if row else None
 
 
+def _face_size(corpus) -> int | None:
+    size = corpus.get_meta("face_size")
+    return int(size) if size is not None else None
+
+
 def fit(corpus_path, out, *, resume: bool = False, overwrite: bool = False,
         progress: bool = True, log=print, samples=None, callbacks=(), **options) -> dict:
     """Train (or continue) a run; returns the model card it wrote.
@@ -262,6 +267,8 @@ def _card(out, corpus, cfg, plan, data, state, info) -> dict:
     card = {
         "name": out.name, "written_at": _now(), "model_file": MODEL, "classes": classes,
         "input_size": cfg["size"], "channels": 1,
+        # the side of the corpus faces it learned from: callers bring other faces to it first
+        "face_size": _face_size(corpus),
         "input": "gray faces, 0..255 (scaling is a layer of the model)",
         "six_class": cfg["six_class"], "fold": {"disgust": "angry"} if cfg["six_class"] else {},
         "preset": cfg["preset"], "params": int(best.count_params()),

@@ -52,4 +52,16 @@ def classification_report(y_true, y_pred, classes, probs=None) -> dict:
     if probs is not None:
         for k in (2, 3):
             report[f"top{k}_accuracy"] = top_k_accuracy(y_true, probs, k)
+        report["log_loss"] = log_loss(y_true, probs)
     return report
+
+
+def log_loss(y_true, probs) -> float | None:
+    """Mean -ln p(true class), p floored at 1e-7: how sure the model was of the right answers
+    (unlike accuracy, it moves with every probability, so a change in what the model is fed
+    shows here before it flips a prediction)."""
+    probs = np.asarray(probs, np.float64)
+    if len(probs) == 0:
+        return None
+    p = probs[np.arange(len(probs)), np.asarray(y_true, int)]
+    return float(-np.mean(np.log(np.maximum(p, 1e-7))))

@@ -1,8 +1,9 @@
 """predict(): find faces in new photos with curate's extractor, classify each, optionally draw them.
 
-The crops come from curate.faces.FaceExtractor at the model's input size with the settings the
-training corpus was extracted with (recorded in the model card), so a face is framed and
-aligned exactly as the training faces were.
+The crops come from curate.faces.FaceExtractor with the settings the training corpus was
+extracted with (recorded in the model card), at the corpus's face size, then resized to the
+model's input as training resized them, so a face is framed, aligned and sampled exactly as
+the training faces were.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from corpus import ImageError, to_array
 
 from .annotate import annotate
 from .card import load_model
+from .data import as_trained, face_size_of
 from .tta import default, probabilities
 
 
@@ -26,11 +28,12 @@ def extractor_for(card: dict, **overrides):
     from curate.faces import FaceExtractor
     # whatever the extractor accepts, except size (the model's input size decides it), so a
     # setting curate adds later is repeated here without a change to this file
+    # size: the training faces' side (data.as_trained resizes the crop to the model's input)
     accepted = set(inspect.signature(FaceExtractor).parameters) - {"size"}
     settings = {k: v for k, v in (card.get("extractor") or {}).items()
                 if k in accepted and v is not None}
     settings.update({k: v for k, v in overrides.items() if v is not None})
-    return FaceExtractor(size=card["input_size"], **settings)
+    return FaceExtractor(size=face_size_of(card) or card["input_size"], **settings)
 
 
 def safe_name(n: int, path) -> str:
@@ -65,7 +68,7 @@ def iter_predict(model_path, images, *, annotate_dir=None, detector=None, upsamp
             continue
         found = fx.extract(rgb)
         if found:
-            x = np.stack([f.crop.astype(np.float32)[..., None] for f in found])
+            x = np.stack([as_trained(f.crop, card["input_size"], None) for f in found])
             probs = probabilities(model, x, tta)
             for f, p in zip(found, probs):
                 order = np.argsort(-p, kind="stable")

@@ -17,7 +17,7 @@ from corpus import Corpus, now
 from corpus.schema import PREDICTIONS
 
 from .card import load_model, locate
-from .data import corpus_samples, iter_batches
+from .data import corpus_samples, face_size_of, iter_batches
 from .seen import Seen, face_keys
 
 
@@ -42,7 +42,8 @@ def score(model_path, corpus_path, *, name: str | None = None, rescore: bool = F
                 for s in todo]
         unreadable = []
         bar = tqdm(total=len(todo), unit="face", desc=f"score {name}", disable=not progress)
-        for idx, x, errors in iter_batches([s.path for s in todo], card["input_size"], batch):
+        for idx, x, errors in iter_batches([s.path for s in todo], card["input_size"], batch,
+                                              face_size_of(card)):
             probs = np.asarray(model.predict_on_batch(x)) if idx else []
             at = now()
             with corpus.transaction():

@@ -22,6 +22,7 @@ from PIL import Image
 from tqdm import tqdm
 
 from corpus import ImageError, TaxonomyError, sniff, to_pil, verify
+from corpus.images import square_face
 
 from . import get_importer
 from .base import ImportError_, Record, guess_subject
@@ -94,17 +95,12 @@ def face_size_of(corpus, size: int | None) -> int:
 
 def make_face(gray: Image.Image, size: int) -> tuple[bytes, np.ndarray | None]:
     """PNG bytes of a size x size face, and the source pixels when resizing altered them."""
-    w, h = gray.size
-    if w != h:   # centre square: a crop set's faces fill the frame; stretching would distort
-        s = min(w, h)
-        gray = gray.crop(((w - s) // 2, (h - s) // 2, (w - s) // 2 + s, (h - s) // 2 + s))
+    square = square_face(gray, min(gray.size))      # the centre square, not resized
     orig = None
-    if gray.size != (size, size):
-        if max(gray.size) <= KEEP_ORIGINALS_UP_TO:
-            orig = np.asarray(gray, dtype=np.uint8)
-        gray = gray.resize((size, size), Image.LANCZOS)
+    if square.size != (size, size) and square.width <= KEEP_ORIGINALS_UP_TO:
+        orig = np.asarray(square, dtype=np.uint8)
     buf = io.BytesIO()
-    gray.save(buf, format="PNG")
+    square_face(square, size).save(buf, format="PNG")
     return buf.getvalue(), orig
 
 

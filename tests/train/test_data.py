@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from train.data import (DataError, class_weights, corpus_samples, folder_samples, iter_batches,
-                        resize_gray, train_val)
+from train.data import (DataError, class_weights, corpus_samples, face_size_of, folder_samples,
+                        iter_batches, resize_gray, train_val)
 
 
 def fer_files(shared, label, n, part="train"):
@@ -126,6 +126,42 @@ def test_file_reader_reports_unreadable_files_and_resizes(tmp_path, shared_data)
     assert idx == [0, 1] and errors[0][0] == 2 and "PNG" in errors[0][1]
     assert x.shape == (2, 48, 48, 1) and np.array_equal(x, np.rint(x))     # whole gray levels
     assert resize_gray(np.zeros((48, 48), np.uint8), 48).shape == (48, 48, 1)
+
+
+def test_a_face_file_reaches_the_model_as_its_imported_copy_does(tmp_path, shared_data):
+    """A 48 px FER2013 file scored by a model fit on its 100 px imported copy: the reader
+    must give the pixels training read from the copy, not the raw file (the raw file cost the
+    run-3 model 2 points on FER2013's test set)."""
+    from corpus import Corpus, to_array
+    from curate.importers import run_import
+    src = tmp_path / "src"
+    (src / "happy").mkdir(parents=True)
+    files = fer_files(shared_data, "happy", 3)
+    for f in files:
+        shutil.copy(f, src / "happy" / f.name)
+    c = Corpus(tmp_path / "corpus")
+    assert run_import(c, "folders", src, progress=False).imported == 3
+    assert c.get_meta("face_size") == 100
+    by_name = {r["orig_name"]: r["path"] for r in c.db.execute(
+        "SELECT p.orig_name, i.path FROM items i JOIN provenance p ON p.item_id = i.id")}
+    trained = np.stack([resize_gray(to_array((c.root / by_name[f.name]).read_bytes(), "L"), 48)
+                        for f in files])
+    c.close()
+    _, x, errors = next(iter_batches([str(f) for f in files], 48, face_size=100))
+    assert not errors and np.array_equal(x, trained)
+    _, raw, _ = next(iter_batches([str(f) for f in files], 48))      # no face size: as stored
+    assert np.abs(raw - trained).mean() > 1.0       # the two doors differed before the fix
+    # a file already at the training faces' size is only resized, as before
+    _, same, _ = next(iter_batches([str(c.root / by_name[f.name]) for f in files], 48,
+                                   face_size=100))
+    assert np.array_equal(same, trained)
+
+
+def test_face_size_of_a_card_and_of_older_cards():
+    assert face_size_of({"face_size": 48}) == 48
+    assert face_size_of({"face_size": None}) is None        # a corpus of no one size: resize
+    assert face_size_of({"extractor": {"size": 64}}) == 64  # before the field: the extractor's
+    assert face_size_of({}) == 100                          # or the corpus default
 
 
 def test_web_corrections_train_only_after_a_curator_confirms(corpus, shared_data):

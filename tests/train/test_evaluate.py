@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from train.card import load_model
@@ -75,3 +76,46 @@ def test_folders_names_through_taxonomy_and_odd_classes(fer_run, shared_data, tm
     assert r["counts"]["unreadable"] == 1 and "broken.jpg" in r["unreadable"][0]["path"]
     assert r["counts"]["evaluated"] == 9 == r["n"]
     assert r["per_class"]["neutral"]["recall"] is None
+
+
+def test_class_folders_score_as_their_imported_copies(shared_data, tmp_path):
+    """The same 48 px files, evaluated as class folders and as the 100 px corpus faces they
+    were imported as, must give one report: the model sees both as training saw its faces."""
+    from corpus import Corpus
+    from curate.importers import run_import
+    from train.data import face_size_of
+    from train.evaluate import predict_paths
+    from train.fit import fit
+    src = tmp_path / "src"
+    for part, n in (("train", 30), ("test", 6)):
+        for label in ("happy", "surprise"):
+            (src / part / label).mkdir(parents=True)
+            for f in sorted((shared_data / "fer2013_images" / part / label).glob("*.jpg"))[:n]:
+                shutil.copy(f, src / part / label / f.name)
+    c = Corpus(tmp_path / "corpus")
+    run_import(c, "folders", src, progress=False)
+    c.db.execute("UPDATE items SET split = (SELECT p.source_split FROM provenance p"
+                 " WHERE p.item_id = items.id)")
+    c.db.execute("UPDATE items SET split='val' WHERE split='train' AND id % 5 = 0")
+    c.db.commit()
+    card = fit(c.root, tmp_path / "run", size=48, epochs=2, batch=16, preset="tiny",
+               progress=False, log=lambda m: None)
+    copies = [str(c.root / r[0]) for r in c.db.execute(
+        "SELECT i.path FROM items i JOIN provenance p ON p.item_id = i.id"
+        " WHERE p.source_split='test' ORDER BY p.source_id")]
+    c.close()
+    assert card["face_size"] == 100 == face_size_of(card)
+    folders = evaluate(tmp_path / "run", src / "test", out=tmp_path / "e1", tta="none")
+    imported = evaluate(tmp_path / "run", c.root, split="test", out=tmp_path / "e2", tta="none")
+    assert folders["n"] == imported["n"] == 12
+    for key in ("accuracy", "macro_f1", "top2_accuracy", "confusion"):
+        assert folders[key] == imported[key], key
+    assert folders["log_loss"] == pytest.approx(imported["log_loss"], abs=1e-6)
+    # face by face: the same probabilities through both doors, and not through the raw file
+    model, _ = load_model(tmp_path / "run")
+    files = sorted(str(f) for f in (src / "test").rglob("*.jpg"))
+    p_file, _ = predict_paths(model, files, 48, progress=False, face_size=100)
+    p_copy, _ = predict_paths(model, copies, 48, progress=False, face_size=100)
+    assert np.allclose(p_file, p_copy, atol=1e-6)
+    p_raw, _ = predict_paths(model, files, 48, progress=False)
+    assert not np.allclose(p_file, p_raw, atol=1e-4)

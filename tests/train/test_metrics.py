@@ -53,8 +53,13 @@ def test_top_k():
     assert top_k_accuracy(y, probs[:, :2], 3) is None
     r = classification_report(y, probs.argmax(1), CLASSES, probs)
     assert r["top2_accuracy"] == pytest.approx(2 / 3) and r["top3_accuracy"] == 1.0
+    # -(ln 0.3 + ln 0.1 + ln 0.7) / 3, by hand
+    assert r["log_loss"] == pytest.approx((1.2039728 + 2.3025851 + 0.3566749) / 3)
+    sure_and_wrong = classification_report([0], [1], CLASSES, np.array([[0.0, 1.0, 0.0]]))
+    assert sure_and_wrong["log_loss"] == pytest.approx(-np.log(1e-7))     # floored, not inf
 
 
 def test_empty_input():
     r = classification_report([], [], CLASSES, np.zeros((0, 3)))
     assert r["n"] == 0 and r["accuracy"] == 0.0 and r["macro_f1"] is None
+    assert r["log_loss"] is None

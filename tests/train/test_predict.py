@@ -57,11 +57,16 @@ def test_safe_name_never_follows_the_input_path():
     assert safe_name(1, "/x/..png") == "001-image.png"
 
 
-def test_extractor_repeats_the_corpus_settings_at_the_model_size():
+def test_extractor_repeats_the_corpus_settings_at_the_training_faces_size():
+    """Crops are cut at the size the corpus stored its faces at, then resized to the model's
+    input the way training resized them (a 48 px dlib chip is not a 100 px chip resized)."""
     from train.predict import extractor_for
-    card = {"input_size": 48, "extractor": {"size": 100, "detector": "hog", "upsample": 0,
-                                            "margin": 0.4, "min_score": None, "unknown": 1}}
+    card = {"input_size": 48, "face_size": 100,
+            "extractor": {"size": 100, "detector": "hog", "upsample": 0, "margin": 0.4,
+                          "min_score": None, "unknown": 1}}
     s = extractor_for(card).settings()
-    assert (s["size"], s["upsample"], s["margin"]) == (48, 0, 0.4)
+    assert (s["size"], s["upsample"], s["margin"]) == (100, 0, 0.4)
     assert extractor_for(card, upsample=2).settings()["upsample"] == 2
-    assert extractor_for({"input_size": 100}).settings()["size"] == 100
+    assert extractor_for({"input_size": 48, "face_size": 64}).settings()["size"] == 64
+    assert extractor_for({"input_size": 48, "face_size": None}).settings()["size"] == 48
+    assert extractor_for({"input_size": 48}).settings()["size"] == 100   # cards before 2026-12
