@@ -4,7 +4,8 @@ Families:
 - "plain": conv-BN-ReLU x2, max-pool, dropout per block (widths double each block), then
   flatten, dense-BN-ReLU, dropout 0.5, softmax. tiny/small/base/large.
 - "vgg": the same blocks four deep (48 -> 3 px), dropout rising with depth (deeper features
-  over-fit first on 28k faces), same head. The preset that reaches the issue-11 goal.
+  over-fit first on 28k faces), same head. "vgg-light": the same with half the dropout.
+  Issue 11's full-data runs and their figures: docs/train.md.
 A depthwise-separable (mini-Xception-like) family was measured and left out: on this CPU its
 depthwise convolutions trained 3.5x slower per image than the vgg preset (docs/train.md).
 
