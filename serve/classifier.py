@@ -17,10 +17,12 @@ class Classifier:
         import tensorflow as tf
 
         from train.card import load_model
+        from train.data import face_size_of
 
         self.model, self.card = load_model(model_path)
         self.classes: list[str] = list(self.card["classes"])
         self.size = int(self.card["input_size"])
+        self.face_size = face_size_of(self.card)     # the training faces' side
         self.name = self.card.get("name") or "model"
         spec = tf.TensorSpec([None, self.size, self.size, 1], tf.float32)
         self._fn = tf.function(lambda x: self.model(x, training=False), input_signature=[spec])
@@ -28,11 +30,10 @@ class Classifier:
 
     def prepare(self, crops: list[np.ndarray]) -> np.ndarray:
         """uint8 gray crops (any size) -> float32 N x size x size x 1 in 0..255."""
-        from train.data import as_trained, face_size_of
-        face_size = face_size_of(self.card)
+        from train.data import as_trained
         out = np.empty((len(crops), self.size, self.size, 1), np.float32)
         for i, c in enumerate(crops):
-            out[i] = as_trained(c, self.size, face_size)
+            out[i] = as_trained(c, self.size, self.face_size)
         return out
 
     def __call__(self, x: np.ndarray) -> np.ndarray:

@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 import numpy as np
+from PIL import Image
 
 from corpus import Corpus, ImageError, to_array
+from corpus.images import square_face
 from corpus.taxonomy import FER_CLASSES, OPTIONAL_CLASSES, Taxonomy
 
 
@@ -149,9 +151,6 @@ def as_trained(arr: np.ndarray, size: int, face_size: int | None) -> np.ndarray:
     """
     arr = np.asarray(arr)
     if face_size and arr.shape[:2] != (face_size, face_size):
-        from PIL import Image
-
-        from corpus.images import square_face
         arr = np.asarray(square_face(Image.fromarray(arr.astype(np.uint8), "L"), face_size))
     return resize_gray(arr, size)
 

@@ -18,7 +18,7 @@ from corpus import ImageError, to_array
 
 from .annotate import annotate
 from .card import load_model
-from .data import as_trained, face_size_of
+from .data import face_size_of, resize_gray
 from .tta import default, probabilities
 
 
@@ -68,7 +68,8 @@ def iter_predict(model_path, images, *, annotate_dir=None, detector=None, upsamp
             continue
         found = fx.extract(rgb)
         if found:
-            x = np.stack([as_trained(f.crop, card["input_size"], None) for f in found])
+            # crops are cut at the training faces' side: only the resize to the input is left
+            x = np.stack([resize_gray(f.crop, card["input_size"]) for f in found])
             probs = probabilities(model, x, tta)
             for f, p in zip(found, probs):
                 order = np.argsort(-p, kind="stable")
