@@ -25,17 +25,18 @@ from tqdm import tqdm
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench.results import add_progress_flag  # noqa: E402
 
 from corpus import ImageError, to_pil  # noqa: E402
 from curate.dedup.index import pairs_brute, pairs_within  # noqa: E402
 from curate.dedup.phash import PerceptualHash  # noqa: E402
 
 
-def real_hashes(shared: Path) -> np.ndarray:
+def real_hashes(shared: Path, progress: bool = True) -> np.ndarray:
     files = [p for p in sorted(shared.rglob("*")) if p.is_file() and p.suffix.lower() not in
              (".md", ".csv", ".txt", ".html", ".json", ".js", ".mp4", ".htm")]
     method, out = PerceptualHash(), []
-    for p in tqdm(files, desc="real phashes", unit="img"):
+    for p in tqdm(files, desc="real phashes", unit="img", disable=not progress):
         try:
             out.append(method.hash_image(to_pil(p.read_bytes(), "RGB")))
         except (ImageError, OSError):
@@ -65,6 +66,7 @@ def main() -> int:
     ap.add_argument("--sample", type=int, default=200, help="imagededup queries to time")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--shared-data", default=str(ROOT.parent / "shared" / "data"))
+    add_progress_flag(ap)
     args = ap.parse_args()
     try:
         from imagededup.handlers.search.bktree import BKTree
@@ -74,7 +76,7 @@ def main() -> int:
               f"pip install --no-deps imagededup", file=sys.stderr)
         return 2
     rng = np.random.default_rng(args.seed)
-    real = real_hashes(Path(args.shared_data))
+    real = real_hashes(Path(args.shared_data), not args.no_progress)
     rand = rng.integers(0, 2**64, size=max(0, args.n - len(real)), dtype=np.uint64)
     h = np.concatenate([real, rand])[:args.n]
     t = args.threshold
@@ -108,7 +110,7 @@ def main() -> int:
         qs = sample[:n_q]
         mismatch = 0
         t0 = time.perf_counter()
-        for q in tqdm(qs, desc=name.split()[0], unit="query"):
+        for q in tqdm(qs, desc=name.split()[0], unit="query", disable=args.no_progress):
             found = {int(k) for k, _ in searcher.search(hexes[str(q)], tol=t)} - {int(q)}
             mismatch += found != ours_nb.get(int(q), set())
         per_q = (time.perf_counter() - t0) / len(qs)

@@ -39,6 +39,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench.results import add_progress_flag  # noqa: E402
 
 from corpus import Corpus, sniff  # noqa: E402
 from scraper.download import Downloader, Job  # noqa: E402
@@ -173,6 +174,7 @@ def main() -> int:
     ap.add_argument("--unique", action="store_true", help="distinct bytes behind every URL")
     ap.add_argument("--max-seconds", type=int, default=600, help="abort the whole run after this")
     ap.add_argument("--cluster", metavar="SPEC", help="ferkit on Dask against ferkit's pool")
+    add_progress_flag(ap)
     args = ap.parse_args()
     if not SHARED.is_dir():
         print(f"no real data at {SHARED}", file=sys.stderr)

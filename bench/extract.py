@@ -38,6 +38,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench.results import add_progress_flag  # noqa: E402
 
 import cv2  # noqa: E402
 import dlib  # noqa: E402
@@ -52,11 +53,11 @@ from curate.extract_cluster import WRITER_THREADS, prewrite_crops  # noqa: E402
 PHOTOS = Path(os.environ.get("SHARED_DATA", ROOT.parent / "shared" / "data")) / "photos"
 
 
-def baseline(paths: list[Path]) -> tuple[float, dict]:
+def baseline(paths: list[Path], progress: bool = True) -> tuple[float, dict]:
     det = dlib.get_frontal_face_detector()
     boxes: dict = {}
     t0 = time.perf_counter()
-    for p in tqdm(paths, desc="baseline", unit="img"):
+    for p in tqdm(paths, desc="baseline", unit="img", disable=not progress):
         try:
             img = np.asarray(Image.open(p).convert("RGB"))
         except Exception:       # the truncated JPEG: a plain loop just skips it
@@ -261,6 +262,7 @@ def main() -> int:
     ap.add_argument("--commits", type=int, metavar="N", help="measure the driver's commit rate")
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--tasks", type=int, metavar="N", help="Dask's cost per task (with --cluster)")
+    add_progress_flag(ap)
     args = ap.parse_args()
     if args.tasks:
         return bench_tasks(args)
@@ -278,9 +280,9 @@ def main() -> int:
         origin = fill(c, sources, args.repeat)
         paths = {iid: c.path_of(iid) for iid in origin}
         n = len(paths)
-        t_base, base_boxes = baseline(list(paths.values()))
+        t_base, base_boxes = baseline(list(paths.values()), not args.no_progress)
         t0 = time.perf_counter()
-        stats = run_extract(c, workers=args.workers, batch=16)
+        stats = run_extract(c, workers=args.workers, batch=16, progress=not args.no_progress)
         t_ours = time.perf_counter() - t0
         ours = {}
         for row in c.db.execute("SELECT image_id, left, top, right, bottom FROM faces f JOIN items i"

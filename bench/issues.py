@@ -40,6 +40,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench.results import add_progress_flag  # noqa: E402
 
 from train import quiet  # noqa: E402  (TensorFlow's start-up banners off)
 
@@ -278,6 +279,7 @@ def main() -> int:
     ap.add_argument("--top-only", type=int, metavar="N",
                     help="after a full run in --work: replant the same noise, relabel only the "
                          "top N flagged faces, fit and evaluate (what a user acting on the head does)")
+    add_progress_flag(ap)
     args = ap.parse_args()
     if not (DATA / "train").is_dir():
         ap.error(f"{DATA}/train not found: set SHARED_DATA to the shared data folder")
@@ -321,7 +323,8 @@ def main() -> int:
     res["a_in_sample"] = rank_in_sample(root, planted, n)
     keep()
     with clock("crossval"):
-        cv = crossval(root, args.work / "cv", overwrite=True, folds=args.folds, progress=True,
+        cv = crossval(root, args.work / "cv", overwrite=True, folds=args.folds,
+                      progress=not args.no_progress,
                       log=lambda m: print(m, file=sys.stderr), **cfg)
     res["crossval"] = {"out_of_sample": cv["out_of_sample"],
                        "folds": [{k: f[k] for k in ("fold", "train", "accuracy", "epochs_run",

@@ -31,6 +31,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench.results import add_progress_flag  # noqa: E402
 
 from corpus import Corpus, now, to_pil  # noqa: E402
 
@@ -40,7 +41,7 @@ N_ITEMS, N_DISTINCT = 100_000, 1_500
 CLASSES = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
 
 
-def build(data: Path) -> None:
+def build(data: Path, progress: bool = True) -> None:
     if (BIG / "catalog.sqlite").exists():
         return
     tmp = RESULTS / "labeler-100k.partial"
@@ -50,7 +51,7 @@ def build(data: Path) -> None:
     rng = random.Random(0)
     made = []
     from tqdm import tqdm
-    for n in tqdm(range(N_DISTINCT), desc="distinct faces"):
+    for n in tqdm(range(N_DISTINCT), desc="distinct faces", disable=not progress):
         pil = to_pil(sources[n % len(sources)].read_bytes(), "L")
         x, y, s = 70 + rng.randint(0, 40), 30 + rng.randint(0, 40), 140 + rng.randint(0, 30)
         buf = io.BytesIO()
@@ -154,10 +155,11 @@ def main() -> int:
     p.add_argument("--presses", type=int, default=500)
     p.add_argument("--gap-ms", type=float, default=40.0)
     p.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
+    add_progress_flag(p)
     a = p.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    build(Path(a.data))
+    build(Path(a.data), not a.no_progress)
     add_predictions()
     print(f"corpus: {N_ITEMS} faces ({N_DISTINCT} distinct files), ready in "
           f"{time.perf_counter() - t0:.1f} s")

@@ -30,7 +30,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.results import save  # noqa: E402
+from bench.results import add_progress_flag, save  # noqa: E402
 from train import quiet  # noqa: E402  (TensorFlow's start-up banners off)
 
 SHARED = Path(os.environ.get("SHARED_DATA", ROOT.parent / "shared" / "data"))
@@ -89,6 +89,7 @@ def main() -> int:
     ap.add_argument("--budget", type=float,
                     help="minutes for the merged fit (default: the FER-only run's budget)")
     ap.add_argument("--epochs", type=int, default=60)
+    add_progress_flag(ap)
     args = ap.parse_args()
     fer_run, corpus, out = Path(args.fer_run), Path(args.corpus), Path(args.out)
     card = json.loads((fer_run / "model_card.json").read_text())

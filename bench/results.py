@@ -8,6 +8,12 @@ from pathlib import Path
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
+def add_progress_flag(ap) -> None:
+    """--no-progress on every benchmark, as on every long command of the suite: those with a
+    bar drop it, the others accept the flag so one script line can pass it to any of them."""
+    ap.add_argument("--no-progress", action="store_true", help="no progress bars")
+
+
 def save(name: str, res: dict) -> Path:
     dest = RESULTS / f"{name}-{time.strftime('%Y%m%dT%H%M%S')}.json"
     dest.parent.mkdir(parents=True, exist_ok=True)

@@ -27,6 +27,7 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench.results import add_progress_flag  # noqa: E402
 
 from serve.launch import Child  # noqa: E402
 
@@ -114,6 +115,7 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=30)
     ap.add_argument("--clients", type=int, default=16)
     ap.add_argument("--rounds", default="same,unique")
+    add_progress_flag(ap)
     args = ap.parse_args()
     photo = Path(args.photo).read_bytes()
     rounds = args.rounds.split(",")

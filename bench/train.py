@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from train import quiet  # noqa: E402  (TensorFlow's start-up banners off)
 
-from bench.results import save  # noqa: E402
+from bench.results import add_progress_flag, save  # noqa: E402
 
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
@@ -262,6 +262,7 @@ def main() -> int:
     ap.add_argument("--preset", default="base", help="subset mode: preset to fit")
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--workdir", help="subset mode: keep the corpus and run here")
+    add_progress_flag(ap)
     args = ap.parse_args()
     quiet.load_tensorflow()
     res = full(args) if args.full else subset(args)

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from train import quiet  # noqa: E402  (TensorFlow's start-up banners off)
 
-from bench.results import save  # noqa: E402
+from bench.results import add_progress_flag, save  # noqa: E402
 
 SHARED = Path(os.environ.get("SHARED_DATA", ROOT.parent / "shared" / "data"))
 FIRST_WAVE = {"preset": "base", "schedule": "plateau", "label_smoothing": 0.0,
@@ -64,6 +64,7 @@ def main() -> int:
     ap.add_argument("--rows", default=",".join(ROWS))
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--out", default="runs/ablation")
+    add_progress_flag(ap)
     args = ap.parse_args()
     quiet.load_tensorflow()
     from train.evaluate import evaluate

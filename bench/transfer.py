@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.results import save  # noqa: E402
+from bench.results import add_progress_flag, save  # noqa: E402
 from train import quiet  # noqa: E402  (TensorFlow's start-up banners off)
 
 SHARED = Path(os.environ.get("SHARED_DATA", ROOT.parent / "shared" / "data"))
@@ -75,6 +75,7 @@ def main() -> int:
     ap.add_argument("--head-epochs", type=int, default=2)
     ap.add_argument("--test", type=float, default=0.2, help="share of CK+48 held out (by subject)")
     ap.add_argument("--seed", type=int, default=1234)
+    add_progress_flag(ap)
     args = ap.parse_args()
     quiet.load_tensorflow()
     init = Path(args.init)
