@@ -256,6 +256,7 @@ def top_only(args, cfg: dict, out: Path) -> int:
                 "load_after": load_avg()})
     out.write_text(json.dumps(res, indent=2))
     print(json.dumps(res, indent=2))
+    print(f"written {out}", file=sys.stderr)
     return 0
 
 
@@ -291,7 +292,9 @@ def main() -> int:
     if args.estimate:
         res = {"estimate": estimate(args), "load_after": load_avg(),
                "settings": {k: str(v) for k, v in vars(args).items()}}
-        (results_dir / f"issues-estimate-{stamp}.json").write_text(json.dumps(res, indent=2))
+        out = results_dir / f"issues-estimate-{stamp}.json"
+        out.write_text(json.dumps(res, indent=2))
+        print(f"written {out}", file=sys.stderr)
         return 0
 
     cfg = {"size": args.size, "preset": args.preset, "epochs": args.epochs, "batch": args.batch,
