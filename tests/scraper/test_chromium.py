@@ -124,6 +124,11 @@ def test_remove_stale_takes_only_what_dead_owners_left():
     # An orphan of the dead owner: a process still naming its profile.
     orphan = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)",
                                f"--user-data-dir={dead / 'profile'}"])
+    # Popen returns once exec has begun, but the kernel sets the new command line a moment
+    # later; on a loaded machine remove_stale could look in between (CI failed so once).
+    deadline = time.time() + 10
+    while orphan.pid not in chromium.processes_naming(dead) and time.time() < deadline:
+        time.sleep(0.02)
     for d in (dead, reused, mine, legacy_old, live_sock, dead_sock, scoped_old, foreign, other):
         os.utime(d, (old, old))
     if os.geteuid() == 0:
