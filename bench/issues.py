@@ -339,7 +339,11 @@ def main() -> int:
     res["goal_top15"] = {"a": a15, "c": c15, "ratio": round(c15 / max(a15, 1), 2),
                          "met": c15 >= 2 * a15}
     keep()
-    if not args.no_cleaning:
+    if args.no_cleaning:
+        from curate.issues import revert
+        with Corpus(root, create=False) as c:   # true labels again, as --top-only expects
+            revert(c, NOISE_USER)
+    else:
         from curate.issues import apply, revert
         flagged = sum(1 for i in ranked if i.flagged)
         # two ways to act on the flagged faces: relabel them to the suggestion, or leave them
