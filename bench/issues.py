@@ -3,6 +3,7 @@
     .venv/bin/python bench/issues.py --limit 5000                  # a subset (minutes)
     .venv/bin/python bench/issues.py                               # all 28,709 (hours)
     .venv/bin/python bench/issues.py --estimate                    # time per preset only
+    .venv/bin/python bench/issues.py --top-only 1000 2000 --leave-out --true-fit   # after a full run
 
 1. Imports ../shared/data/fer2013_full/train (or a seeded --limit subset) into a corpus in
    --work (all faces in the train split; byte-identical files are one face).
@@ -232,30 +233,60 @@ def applied_counts(done, truth: dict[int, str], planted: set[int]) -> dict:
 
 def top_only(args, cfg: dict, out: Path) -> int:
     """Reuse a finished run's corpus (true labels again at its end) and crossval rows: the same
-    seed plants the same flips, `curate issues` ranks them as before, only the first N flagged
-    get their suggestion; then every event is undone, so the corpus ends as it started."""
+    seed plants the same flips, `curate issues` ranks them as before, and for each N only the
+    first N flagged faces get their suggestion (or, with --leave-out, are left out); each is
+    fitted, evaluated, then undone, so the corpus ends as it started. The noisy model of the
+    full run (work/insample) is evaluated again as the baseline; --true-fit adds a fit on the
+    true labels, so the noise cost and the share recovered come from this one machine."""
     from curate.issues import apply, find_issues, revert
+    from train.evaluate import evaluate
     root = args.work / "corpus"
     with Corpus(root, create=False) as c:
+        if c.db.execute("SELECT COUNT(*) FROM label_events WHERE user=? AND undone=0",
+                        (NOISE_USER,)).fetchone()[0]:
+            sys.exit(f"{root} still holds planted noise (a full run was stopped before its "
+                     f"end): undo it with python -m curate issues {root} --revert --user "
+                     f"{NOISE_USER}")
         truth = dict(c.db.execute("SELECT id, label FROM items WHERE label IS NOT NULL"))
-    t0, cpu0 = time.time(), _cpu()
-    planted = plant(root, truth, args.seed)
-    try:
-        with Corpus(root, create=False) as c:
-            ranked = find_issues(c, model="cv", progress=False).ranked
-            done = apply(c, ranked, user=CLEANER, top=args.top_only)
-        res = {"settings": {**cfg, "seed": args.seed, "top": args.top_only},
-               "load_before": load_avg(), "planted": len(planted),
-               "applied": applied_counts(done, truth, planted)}
-        res["fit"] = fit_eval(root, args.work / f"top{args.top_only}", cfg)
-    finally:
-        with Corpus(root, create=False) as c:
-            revert(c, CLEANER)
-            revert(c, NOISE_USER)
-    res.update({"wall_s": round(time.time() - t0, 1), "cpu_s": round(_cpu() - cpu0, 1),
-                "load_after": load_avg()})
-    out.write_text(json.dumps(res, indent=2))
-    print(json.dumps(res, indent=2))
+    how = "leave_out" if args.leave_out else "relabel"
+    noisy = evaluate(args.work / "insample", DATA / "test", progress=False)
+    res = {"settings": {**cfg, "seed": args.seed, "tops": args.top_only, "how": how},
+           "load_before": load_avg(), "cpus": os.cpu_count(),
+           "noisy": {"accuracy": round(noisy["accuracy"], 4),
+                     "macro_f1": round(noisy["macro_f1"], 4)}, "tops": {}}
+
+    def keep():
+        res["load_now"] = load_avg()
+        out.write_text(json.dumps(res, indent=2))
+    if args.true_fit:
+        t0 = time.time()
+        res["true_labels"] = fit_eval(root, args.work / "truth", cfg)
+        res["true_labels"]["wall_s"] = round(time.time() - t0, 1)
+        keep()
+    for top in args.top_only:
+        t0, cpu0 = time.time(), _cpu()
+        planted = plant(root, truth, args.seed)
+        try:
+            with Corpus(root, create=False) as c:
+                ranked = find_issues(c, model="cv", progress=False).ranked
+                done = apply(c, ranked, user=CLEANER,
+                             **({"reject_top": top} if args.leave_out else {"top": top}))
+            r = {"planted": len(planted), "applied": applied_counts(done, truth, planted),
+                 "load_before": load_avg()}
+            r["fit"] = fit_eval(root, args.work / f"top{top}-{how}", cfg)
+        finally:
+            with Corpus(root, create=False) as c:
+                revert(c, CLEANER)
+                revert(c, NOISE_USER)
+        r.update({"wall_s": round(time.time() - t0, 1), "cpu_s": round(_cpu() - cpu0, 1),
+                  "load_after": load_avg()})
+        if "true_labels" in res:
+            cost = res["true_labels"]["accuracy"] - res["noisy"]["accuracy"]
+            gain = r["fit"]["accuracy"] - res["noisy"]["accuracy"]
+            r["recovered"] = round(gain / cost, 3) if cost > 0 else None
+        res["tops"][str(top)] = r
+        keep()
+        print(json.dumps({top: r}), flush=True)
     print(f"written {out}", file=sys.stderr)
     return 0
 
@@ -277,9 +308,15 @@ def main() -> int:
                     help="only time each preset on --estimate-faces faces and extrapolate")
     ap.add_argument("--estimate-faces", type=int, default=3000)
     ap.add_argument("--presets", nargs="+", default=["tiny", "small", "base"])
-    ap.add_argument("--top-only", type=int, metavar="N",
+    ap.add_argument("--top-only", type=int, nargs="+", metavar="N",
                     help="after a full run in --work: replant the same noise, relabel only the "
-                         "top N flagged faces, fit and evaluate (what a user acting on the head does)")
+                         "top N flagged faces, fit and evaluate (what a user acting on the "
+                         "head does); several N run one after another")
+    ap.add_argument("--leave-out", action="store_true",
+                    help="with --top-only: leave the top N out (curate issues --reject-top) "
+                         "instead of relabeling them")
+    ap.add_argument("--true-fit", action="store_true",
+                    help="with --top-only: also fit on the true labels (the noise cost's other end)")
     add_progress_flag(ap)
     args = ap.parse_args()
     if not (DATA / "train").is_dir():
@@ -300,7 +337,9 @@ def main() -> int:
     cfg = {"size": args.size, "preset": args.preset, "epochs": args.epochs, "batch": args.batch,
            "patience": args.patience}
     if args.top_only:
-        return top_only(args, cfg, results_dir / f"issues-top{args.top_only}-{stamp}.json")
+        how = "leaveout" if args.leave_out else "top"
+        name = "-".join(str(n) for n in args.top_only)
+        return top_only(args, cfg, results_dir / f"issues-{how}{name}-{stamp}.json")
     clock, root = Clock(), args.work / "corpus"
     res: dict = {"settings": {**cfg, "folds": args.folds, "limit": args.limit, "seed": args.seed},
                  "load_before": load_avg(), "started": stamp, "cpus": os.cpu_count()}

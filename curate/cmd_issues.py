@@ -9,14 +9,17 @@ unless --allow-in-sample. Writes reports/issues.csv (every ranked face), reports
 ranking to the catalog (table label_issues) for `python -m labeler --order issues`.
 
 --apply-top N relabels the top N issues to their suggestion (a reject for an unusable face),
---reject-above S rejects every issue scoring above S; both are label events of --user
-(undoable, in the history); --revert undoes that user's events.
+--reject-top N leaves the top N issues out instead (rejects them: a wrong relabel suggestion
+then costs one face, not a new wrong label), --reject-above S rejects every issue scoring above
+S; all are label events of --user (undoable, in the history); --revert undoes that user's
+events. docs/curate.md measures relabeling against leaving out on planted noise.
 
 example:
   python -m train crossval datasets/demo --out runs/cv
   python -m curate issues datasets/demo --top 20
   python -m curate issues datasets/demo --json --top 100 > issues.jsonl
   python -m curate issues datasets/demo --apply-top 200 --user cleaner    # then train fit ...
+  python -m curate issues datasets/demo --reject-top 200 --user cleaner   # or leave them out
   python -m curate issues datasets/demo --revert --user cleaner           # back to raw labels
 """
 from __future__ import annotations
@@ -45,6 +48,8 @@ def add_arguments(p) -> None:
                    help="without model scores: only near copies and unusable faces")
     p.add_argument("--apply-top", type=int, metavar="N",
                    help="relabel the top N issues to their suggestion (label events)")
+    p.add_argument("--reject-top", type=int, metavar="N",
+                   help="reject (leave out of training) the top N issues instead (label events)")
     p.add_argument("--reject-above", type=float, metavar="S",
                    help="reject every issue whose score is above S (label events)")
     p.add_argument("--user", help="name stored with applied events (default curate-issues)")
@@ -70,10 +75,11 @@ def main(args) -> int:
     progress = not args.quiet
     for name, value, ok in (("--top", args.top, lambda v: v >= 1),
                             ("--apply-top", args.apply_top, lambda v: v >= 1),
+                            ("--reject-top", args.reject_top, lambda v: v >= 1),
                             ("--reject-above", args.reject_above, lambda v: 0 <= v < 1)):
         if value is not None and not ok(value):
-            print(f"curate issues: {name} {value} is out of range (--top and --apply-top take "
-                  f"N >= 1, --reject-above a score from 0 up to 1)", file=sys.stderr)
+            print(f"curate issues: {name} {value} is out of range (--top, --apply-top and --reject-top "
+                  f"take N >= 1, --reject-above a score from 0 up to 1)", file=sys.stderr)
             return 2
     with Corpus(args.corpus, create=False) as corpus:
         if args.revert:
@@ -122,8 +128,8 @@ def main(args) -> int:
                       f"faces without a score, {len(s.unknown_label)} with a class the model "
                       f"lacks")
             print("reports: " + "  ".join(str(f) for f in files if f))
-        if args.apply_top or args.reject_above is not None:
-            done = apply(corpus, result.ranked, top=args.apply_top,
+        if args.apply_top or args.reject_top or args.reject_above is not None:
+            done = apply(corpus, result.ranked, top=args.apply_top, reject_top=args.reject_top,
                          reject_above=args.reject_above, user=user)
             print(f"applied as {user}: {len(done.relabeled)} relabeled, {len(done.rejected)} "
                   f"rejected, {len(done.skipped)} skipped (undo: --revert --user {user})",

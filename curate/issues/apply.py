@@ -27,16 +27,18 @@ def _reason(issue: Issue) -> str:
 
 
 def apply(corpus, ranked: list[Issue], *, top: int | None = None,
-          reject_above: float | None = None, user: str = DEFAULT_USER) -> Applied:
+          reject_above: float | None = None, reject_top: int | None = None,
+          user: str = DEFAULT_USER) -> Applied:
     """top: apply the first `top` flagged issues' suggestions; reject_above: reject every
-    flagged face scoring above it (instead of relabeling it)."""
+    flagged face scoring above it; reject_top: reject the first `reject_top` flagged faces.
+    A face both chosen for a suggestion and for leaving out is left out."""
     done = Applied()
     flagged = [i for i in ranked if i.flagged]
-    chosen = flagged[:top] if top else []
+    out = {i.item_id for i in flagged[:reject_top or 0]}
     if reject_above is not None:
-        ids = {i.item_id for i in chosen}
-        chosen += [i for i in flagged if i.score > reject_above and i.item_id not in ids]
-    for issue in chosen:
+        out |= {i.item_id for i in flagged if i.score > reject_above}
+    chosen = {i.item_id for i in flagged[:top or 0]} | out
+    for issue in (i for i in flagged if i.item_id in chosen):      # in rank order
         row = corpus.item(issue.item_id)
         if row["status"] != "ok":
             done.skipped.append((issue.item_id, f"status is {row['status']}"))
@@ -45,9 +47,7 @@ def apply(corpus, ranked: list[Issue], *, top: int | None = None,
             done.skipped.append((issue.item_id, f"label changed since ranked "
                                                 f"({issue.given} -> {row['label']})"))
             continue
-        reject = issue.suggested == REJECT or (reject_above is not None
-                                               and issue.score > reject_above)
-        if reject:
+        if issue.suggested == REJECT or issue.item_id in out:
             corpus.set_status(issue.item_id, "rejected", reason=_reason(issue), user=user)
             done.rejected.append(issue.item_id)
         elif issue.suggested and issue.suggested != issue.given:

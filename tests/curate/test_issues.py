@@ -129,3 +129,31 @@ def test_applied_suggestions_are_label_events_that_undo(noisy):
                               " user='cleaner'").fetchone()
         assert events[0] == events[1] == len(done.relabeled) + len(done.rejected)   # kept
         assert revert(c, "cleaner") == (0, [])                # nothing left to undo
+
+
+def test_reject_top_leaves_the_head_out_and_reverts(noisy):
+    """--reject-top N takes the first N flagged faces out of training (status rejected, labels
+    untouched), in rank order; --apply-top on the same faces is overruled by leaving them out."""
+    root = noisy["root"]
+    with Corpus(root, create=False) as c:
+        flagged = [i for i in find_issues(c, progress=False).ranked if i.flagged]
+        before = {r["id"]: (r["label"], r["status"]) for r in c.items(kind="face", status=None)}
+    assert len(flagged) >= 4 and flagged[3].suggested not in (REJECT, None, flagged[3].given)
+    r = issues_cli(root, "--reject-top", "3", "--apply-top", "4", "--user", "cleaner")
+    assert r.returncode == 0, r.stderr
+    assert "1 relabeled, 3 rejected" in r.stdout
+    with Corpus(root, create=False) as c:
+        for issue in flagged[:3]:
+            row = c.item(issue.item_id)
+            assert (row["label"], row["status"]) == (before[issue.item_id][0], "rejected")
+        fourth = c.item(flagged[3].item_id)
+        assert fourth["status"] == "ok" and fourth["label"] == flagged[3].suggested
+        for issue in flagged[4:]:
+            assert (c.item(issue.item_id)["label"], c.item(issue.item_id)["status"]) == \
+                before[issue.item_id]
+    bad = issues_cli(root, "--reject-top", "0")
+    assert bad.returncode == 2 and "--reject-top 0 is out of range" in bad.stderr
+    assert issues_cli(root, "--revert", "--user", "cleaner").returncode == 0
+    with Corpus(root, create=False) as c:
+        assert {r["id"]: (r["label"], r["status"])
+                for r in c.items(kind="face", status=None)} == before
