@@ -188,7 +188,8 @@ def rank_oos(root: Path, planted: set[int], n: int, run_name: str) -> tuple[dict
 def fit_eval(root: Path, run: Path, cfg: dict) -> dict:
     from train.evaluate import evaluate
     from train.fit import fit
-    card = fit(root, run, overwrite=True, progress=False, log=lambda m: None,
+    seed = {"seed": cfg["fit_seed"]} if cfg.get("fit_seed") is not None else {}
+    card = fit(root, run, overwrite=True, progress=False, log=lambda m: None, **seed,
                **{k: cfg[k] for k in ("size", "preset", "epochs", "batch", "patience")})
     r = evaluate(run, DATA / "test", out=run / "eval", progress=False)
     return {"accuracy": round(r["accuracy"], 4), "macro_f1": round(r["macro_f1"], 4),
@@ -249,6 +250,7 @@ def top_only(args, cfg: dict, out: Path) -> int:
                      f"{NOISE_USER}")
         truth = dict(c.db.execute("SELECT id, label FROM items WHERE label IS NOT NULL"))
     how = "leave_out" if args.leave_out else "relabel"
+    tag = "" if args.fit_seed is None else f"-seed{args.fit_seed}"
     noisy = evaluate(args.work / "insample", DATA / "test", progress=False)
     res = {"settings": {**cfg, "seed": args.seed, "tops": args.top_only, "how": how},
            "load_before": load_avg(), "cpus": os.cpu_count(),
@@ -260,7 +262,7 @@ def top_only(args, cfg: dict, out: Path) -> int:
         out.write_text(json.dumps(res, indent=2))
     if args.true_fit:
         t0 = time.time()
-        res["true_labels"] = fit_eval(root, args.work / "truth", cfg)
+        res["true_labels"] = fit_eval(root, args.work / f"truth{tag}", cfg)
         res["true_labels"]["wall_s"] = round(time.time() - t0, 1)
         keep()
     for top in args.top_only:
@@ -273,7 +275,7 @@ def top_only(args, cfg: dict, out: Path) -> int:
                              **({"reject_top": top} if args.leave_out else {"top": top}))
             r = {"planted": len(planted), "applied": applied_counts(done, truth, planted),
                  "load_before": load_avg()}
-            r["fit"] = fit_eval(root, args.work / f"top{top}-{how}", cfg)
+            r["fit"] = fit_eval(root, args.work / f"top{top}-{how}{tag}", cfg)
         finally:
             with Corpus(root, create=False) as c:
                 revert(c, CLEANER)
@@ -315,6 +317,9 @@ def main() -> int:
     ap.add_argument("--leave-out", action="store_true",
                     help="with --top-only: leave the top N out (curate issues --reject-top) "
                          "instead of relabeling them")
+    ap.add_argument("--fit-seed", type=int, help="with --top-only: seed of its fits (train "
+                    "fit's default otherwise); N = 0 fits the noisy labels as they are, so "
+                    "reseeded noisy, cleaned and true fits show how far one seed moves a figure")
     ap.add_argument("--true-fit", action="store_true",
                     help="with --top-only: also fit on the true labels (the noise cost's other end)")
     add_progress_flag(ap)
@@ -335,10 +340,11 @@ def main() -> int:
         return 0
 
     cfg = {"size": args.size, "preset": args.preset, "epochs": args.epochs, "batch": args.batch,
-           "patience": args.patience}
+           "patience": args.patience, "fit_seed": args.fit_seed}
     if args.top_only:
         how = "leaveout" if args.leave_out else "top"
-        name = "-".join(str(n) for n in args.top_only)
+        name = "-".join(str(n) for n in args.top_only) + (
+            "" if args.fit_seed is None else f"-seed{args.fit_seed}")
         return top_only(args, cfg, results_dir / f"issues-{how}{name}-{stamp}.json")
     clock, root = Clock(), args.work / "corpus"
     res: dict = {"settings": {**cfg, "folds": args.folds, "limit": args.limit, "seed": args.seed},
