@@ -78,8 +78,9 @@ def main(args) -> int:
                             ("--reject-top", args.reject_top, lambda v: v >= 1),
                             ("--reject-above", args.reject_above, lambda v: 0 <= v < 1)):
         if value is not None and not ok(value):
-            print(f"curate issues: {name} {value} is out of range (--top, --apply-top and --reject-top "
-                  f"take N >= 1, --reject-above a score from 0 up to 1)", file=sys.stderr)
+            print(f"curate issues: {name} {value} is out of range (--top, --apply-top and "
+                  f"--reject-top take N >= 1, --reject-above a score from 0 up to 1)",
+                  file=sys.stderr)
             return 2
     with Corpus(args.corpus, create=False) as corpus:
         if args.revert:
