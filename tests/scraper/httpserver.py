@@ -1,6 +1,6 @@
 """A real HTTP server on 127.0.0.1 for downloader tests: routes answer with canned behaviours
 (status codes, Retry-After, slow or cut bodies, redirects) and the server counts hits and the
-largest number of requests it had in flight at once."""
+largest number of requests it had in flight (arrived, not yet answered) at once."""
 from __future__ import annotations
 
 import threading
@@ -107,9 +107,25 @@ class LocalServer:
             # Headers and body go out in separate writes: without TCP_NODELAY, Nagle plus the
             # client's delayed ACK add ~40 ms to every keep-alive response.
             disable_nagle_algorithm = True
+            _counted = False        # send_error() on a bad request line answers before do_GET
 
             def log_message(self, *args):
                 pass
+
+            def _answered(self):
+                # A request counts as in flight from its arrival until the server starts to
+                # answer it. The client cannot hold the answer, and so cannot have freed its
+                # slot, before then; counting up to the end of the handler instead would also
+                # count the moment after the client has read the whole body and sent its next
+                # request, while this thread has not yet got back to decrement (seen in CI).
+                if self._counted:
+                    self._counted = False
+                    with server._lock:
+                        server.in_flight -= 1
+
+            def send_response(self, *args, **kw):
+                self._answered()
+                super().send_response(*args, **kw)
 
             def do_GET(self):
                 path = self.path.split("?")[0]
@@ -119,6 +135,7 @@ class LocalServer:
                     server.hit_times[path].append(time.monotonic())
                     server.in_flight += 1
                     server.max_in_flight = max(server.max_in_flight, server.in_flight)
+                self._counted = True
                 try:
                     responders = server.routes.get(path)
                     if not responders:
@@ -128,8 +145,7 @@ class LocalServer:
                 except (BrokenPipeError, ConnectionResetError):
                     self.close_connection = True    # the client gave up (timeout): fine
                 finally:
-                    with server._lock:
-                        server.in_flight -= 1
+                    self._answered()
 
         return Handler
 
