@@ -4,6 +4,7 @@
     .venv/bin/python bench/issues.py                               # all 28,709 (hours)
     .venv/bin/python bench/issues.py --estimate                    # time per preset only
     .venv/bin/python bench/issues.py --top-only 0 2000 --leave-out --true-fit   # after a full run
+    .venv/bin/python bench/issues.py --rank-only --cv-preset vgg --folds 3 --cv-run cv-vgg
 
 1. Imports ../shared/data/fer2013_full/train (or a seeded --limit subset) into a corpus in
    --work (all faces in the train split; byte-identical files are one face).
@@ -47,7 +48,8 @@ from corpus import Corpus  # noqa: E402
 from bench.planted.fits import estimate, fit_eval, applied_counts, top_only  # noqa: E402
 from bench.planted.noise import (DATA, NOISE_USER, CLEANER, Clock, build,  # noqa: E402
                                  load_avg, plant)
-from bench.planted.rank import rank_in_sample, rank_oos  # noqa: E402
+from bench.planted.rank import (goal_top15, rank_in_sample, rank_oos, rank_only,  # noqa: E402
+                                run_crossval)
 
 
 def main() -> int:
@@ -77,6 +79,13 @@ def main() -> int:
     ap.add_argument("--fit-seed", type=int, help="with --top-only: seed of its fits (train "
                     "fit's default otherwise); N = 0 fits the noisy labels as they are, so "
                     "reseeded noisy, cleaned and true fits show how far one seed moves a figure")
+    ap.add_argument("--cv-preset", help="preset of the crossval's fold models (--preset)")
+    ap.add_argument("--cv-epochs", type=int, help="epochs of the fold models (--epochs)")
+    ap.add_argument("--cv-run", default="cv", help="name of the crossval run in --work, which "
+                    "is also its model name in the corpus; --top-only ranks with this one")
+    ap.add_argument("--rank-only", action="store_true",
+                    help="after a full run in --work: replant the same noise, run only the "
+                         "crossval (--cv-* settings) and the three rankings, then undo the noise")
     ap.add_argument("--true-fit", action="store_true",
                     help="with --top-only: also fit on the true labels (the noise cost's "
                          "other end)")
@@ -99,13 +108,21 @@ def main() -> int:
 
     cfg = {"size": args.size, "preset": args.preset, "epochs": args.epochs, "batch": args.batch,
            "patience": args.patience, "fit_seed": args.fit_seed}
+    # the fold models may differ from the evaluation fits: a stronger crossval ranks better,
+    # while every cleaned fit keeps the settings of the noisy one it is compared with
+    cv_cfg = {**cfg, "preset": args.cv_preset or args.preset,
+              "epochs": args.cv_epochs or args.epochs}
+    if args.rank_only:
+        return rank_only(args, cv_cfg, results_dir / f"issues-rank-{args.cv_run}-{stamp}.json")
     if args.top_only:
         how = "leaveout" if args.leave_out else "top"
         name = "-".join(str(n) for n in args.top_only) + (
-            "" if args.fit_seed is None else f"-seed{args.fit_seed}")
+            "" if args.fit_seed is None else f"-seed{args.fit_seed}") + (
+            "" if args.cv_run == "cv" else f"-{args.cv_run}")
         return top_only(args, cfg, results_dir / f"issues-{how}{name}-{stamp}.json")
     clock, root = Clock(), args.work / "corpus"
-    res: dict = {"settings": {**cfg, "folds": args.folds, "limit": args.limit, "seed": args.seed},
+    res: dict = {"settings": {**cfg, "folds": args.folds, "limit": args.limit, "seed": args.seed,
+                              "crossval": cv_cfg},
                  "load_before": load_avg(), "started": stamp, "cpus": os.cpu_count()}
     out = results_dir / f"issues-{stamp}.json"
 
@@ -120,7 +137,6 @@ def main() -> int:
         planted = plant(root, truth, args.seed)
     n = len(truth)
     res["faces"], res["planted"] = n, len(planted)
-    from train.crossval import crossval
     from train.score import score
     with clock("a: train fit (noisy)"):
         res["noisy"] = fit_eval(root, args.work / "insample", cfg)
@@ -129,18 +145,11 @@ def main() -> int:
     res["a_in_sample"] = rank_in_sample(root, planted, n)
     keep()
     with clock("crossval"):
-        cv = crossval(root, args.work / "cv", overwrite=True, folds=args.folds,
-                      progress=not args.no_progress,
-                      log=lambda m: print(m, file=sys.stderr), **cfg)
-    res["crossval"] = {"out_of_sample": cv["out_of_sample"],
-                       "folds": [{k: f[k] for k in ("fold", "train", "accuracy", "epochs_run",
-                                                    "seconds_train", "seconds_score")}
-                                 for f in cv["folds"]]}
+        res["crossval"] = run_crossval(root, args, cv_cfg)
     with clock("curate issues"):
-        res["b_oos_self_confidence"], res["c_cleanlab"], ranked = rank_oos(root, planted, n, "cv")
-    a15, c15 = res["a_in_sample"]["top15_planted"], res["c_cleanlab"]["top15_planted"]
-    res["goal_top15"] = {"a": a15, "c": c15, "ratio": round(c15 / max(a15, 1), 2),
-                         "met": c15 >= 2 * a15}
+        res["b_oos_self_confidence"], res["c_cleanlab"], ranked = rank_oos(root, planted, n,
+                                                                           args.cv_run)
+    res["goal_top15"] = goal_top15(res)
     keep()
     if args.no_cleaning:
         from curate.issues import revert

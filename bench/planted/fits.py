@@ -80,7 +80,8 @@ def top_only(args, cfg: dict, out: Path) -> int:
     how = "leave_out" if args.leave_out else "relabel"
     tag = "" if args.fit_seed is None else f"-seed{args.fit_seed}"
     noisy = evaluate(args.work / "insample", DATA / "test", progress=False)
-    res = {"settings": {**cfg, "seed": args.seed, "tops": args.top_only, "how": how},
+    res = {"settings": {**cfg, "seed": args.seed, "tops": args.top_only, "how": how,
+                        "cv_run": args.cv_run},
            "load_before": load_avg(), "cpus": os.cpu_count(),
            "noisy": {"accuracy": round(noisy["accuracy"], 4),
                      "macro_f1": round(noisy["macro_f1"], 4)}, "tops": {}}
@@ -98,7 +99,7 @@ def top_only(args, cfg: dict, out: Path) -> int:
         planted = plant(root, truth, args.seed)
         try:
             with Corpus(root, create=False) as c:
-                ranked = find_issues(c, model="cv", progress=False).ranked
+                ranked = find_issues(c, model=args.cv_run, progress=False).ranked
                 done = apply(c, ranked, user=CLEANER,
                              **({"reject_top": top} if args.leave_out else {"top": top}))
             r = {"planted": len(planted), "applied": applied_counts(done, truth, planted),

@@ -2,11 +2,16 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
 
 from corpus import Corpus
+
+from .noise import NOISE_USER, load_avg, plant
 
 def measure(order: list[int], flagged: set[int], planted: set[int], score: dict[int, float],
             n: int) -> dict:
@@ -69,3 +74,59 @@ def rank_oos(root: Path, planted: set[int], n: int, run_name: str) -> tuple[dict
                  planted, {i: score.get(i, 0.0) for i in ids}, n)
     return b, c_, result.ranked
 
+
+
+def run_crossval(root: Path, args, cv_cfg: dict) -> dict:
+    """`train crossval` into --work/--cv-run; the card's figures the result file keeps."""
+    from train.crossval import crossval
+    cv = crossval(root, args.work / args.cv_run, overwrite=True, folds=args.folds,
+                  progress=not args.no_progress, log=lambda m: print(m, file=sys.stderr),
+                  **cv_cfg)
+    return {"out_of_sample": cv["out_of_sample"],
+            "folds": [{k: f[k] for k in ("fold", "train", "accuracy", "epochs_run",
+                                         "seconds_train", "seconds_score")}
+                      for f in cv["folds"]]}
+
+
+def goal_top15(res: dict) -> dict:
+    a15, c15 = res["a_in_sample"]["top15_planted"], res["c_cleanlab"]["top15_planted"]
+    return {"a": a15, "c": c15, "ratio": round(c15 / max(a15, 1), 2), "met": c15 >= 2 * a15}
+
+
+def rank_only(args, cv_cfg: dict, out: Path) -> int:
+    """Reuse a finished run's corpus (true labels at its end) and its in-sample rows: replant
+    the same flips, run a crossval with other settings under another name, rank the three ways,
+    then undo the noise, so the corpus ends as it started and --top-only --cv-run can follow."""
+    from curate.issues import revert
+    root = args.work / "corpus"
+    with Corpus(root, create=False) as c:
+        if c.db.execute("SELECT COUNT(*) FROM label_events WHERE user=? AND undone=0",
+                        (NOISE_USER,)).fetchone()[0]:
+            sys.exit(f"{root} still holds planted noise: undo it with python -m curate issues "
+                     f"{root} --revert --user {NOISE_USER}")
+        truth = dict(c.db.execute("SELECT id, label FROM items WHERE label IS NOT NULL"))
+    res: dict = {"settings": {"crossval": cv_cfg, "folds": args.folds, "seed": args.seed,
+                              "cv_run": args.cv_run},
+                 "load_before": load_avg(), "cpus": os.cpu_count(),
+                 "started": time.strftime("%Y%m%dT%H%M%S")}
+    planted = plant(root, truth, args.seed)
+    try:
+        n = len(truth)
+        res["faces"], res["planted"] = n, len(planted)
+        res["a_in_sample"] = rank_in_sample(root, planted, n)
+        t0 = time.time()
+        res["crossval"] = run_crossval(root, args, cv_cfg)
+        res["crossval"]["wall_s"] = round(time.time() - t0, 1)
+        t0 = time.time()
+        res["b_oos_self_confidence"], res["c_cleanlab"], _ = rank_oos(root, planted, n,
+                                                                      args.cv_run)
+        res["issues_wall_s"] = round(time.time() - t0, 1)
+        res["goal_top15"] = goal_top15(res)
+    finally:
+        with Corpus(root, create=False) as c:
+            revert(c, NOISE_USER)
+        res["load_after"] = load_avg()
+        out.write_text(json.dumps(res, indent=2))
+    print(json.dumps(res, indent=2))
+    print(f"written {out}", file=sys.stderr)
+    return 0
