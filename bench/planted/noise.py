@@ -66,7 +66,9 @@ def build(root: Path, limit: int | None, seed: int) -> dict[int, str]:
     return truth
 
 
-def plant(root: Path, truth: dict[int, str], seed: int) -> set[int]:
+def flips(truth: dict[int, str], seed: int) -> dict[int, str]:
+    """The planted noise as item id -> wrong label, drawn from `seed` alone: the same seed
+    gives the same flips, so a later step can replant them or read them without writing."""
     rng = random.Random(seed)
     classes = sorted(set(truth.values()))
     ids = sorted(truth)
@@ -74,11 +76,14 @@ def plant(root: Path, truth: dict[int, str], seed: int) -> set[int]:
     partner = {a: b for x, y in PAIRS for a, b in ((x, y), (y, x))}
     pool = [i for i in ids if i not in uniform and truth[i] in partner]
     paired = set(rng.sample(pool, min(len(pool), round(0.05 * len(ids)))))
-    with Corpus(root, create=False) as c, c.transaction():
-        for i in sorted(uniform):
-            c.set_label(i, rng.choice([x for x in classes if x != truth[i]]), source="import",
-                        user=NOISE_USER)
-        for i in sorted(paired):
-            c.set_label(i, partner[truth[i]], source="import", user=NOISE_USER)
-    return uniform | paired
+    out = {i: rng.choice([x for x in classes if x != truth[i]]) for i in sorted(uniform)}
+    out.update({i: partner[truth[i]] for i in sorted(paired)})
+    return out
 
+
+def plant(root: Path, truth: dict[int, str], seed: int) -> set[int]:
+    wrong = flips(truth, seed)
+    with Corpus(root, create=False) as c, c.transaction():
+        for i, label in wrong.items():
+            c.set_label(i, label, source="import", user=NOISE_USER)
+    return set(wrong)
