@@ -7,7 +7,7 @@ go to the `predictions` table marked out-of-sample ('oos') with the run id, for
 moment and continue with --resume (finished folds are kept, the fold in flight continues at
 its next epoch). RUN/crossval_card.json records folds, settings, per-fold accuracy and time.
 
-Defaults (small preset, 48 px, 10 epochs, 5 folds) are sized for the 28.7k FER2013 train
+Defaults (small preset, 48 px, 20 epochs, 5 folds) are sized for the 28.7k FER2013 train
 faces on a 2-core machine; docs/train.md gives the measured times and the trade-off.
 
 example:
