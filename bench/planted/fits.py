@@ -11,7 +11,8 @@ import numpy as np
 
 from corpus import Corpus
 
-from .noise import CLEANER, DATA, NOISE_USER, build, cpu_seconds, load_avg, plant
+from .noise import (CLEANER, DATA, NOISE_USER, build, cpu_seconds, load_avg, plant,
+                    true_labels)
 
 def fit_eval(root: Path, run: Path, cfg: dict) -> dict:
     from train.evaluate import evaluate
@@ -70,13 +71,7 @@ def top_only(args, cfg: dict, out: Path) -> int:
     from curate.issues import apply, find_issues, revert
     from train.evaluate import evaluate
     root = args.work / "corpus"
-    with Corpus(root, create=False) as c:
-        if c.db.execute("SELECT COUNT(*) FROM label_events WHERE user=? AND undone=0",
-                        (NOISE_USER,)).fetchone()[0]:
-            sys.exit(f"{root} still holds planted noise (a full run was stopped before its "
-                     f"end): undo it with python -m curate issues {root} --revert --user "
-                     f"{NOISE_USER}")
-        truth = dict(c.db.execute("SELECT id, label FROM items WHERE label IS NOT NULL"))
+    truth = true_labels(root)
     how = "leave_out" if args.leave_out else "relabel"
     tag = "" if args.fit_seed is None else f"-seed{args.fit_seed}"
     noisy = evaluate(args.work / "insample", DATA / "test", progress=False)

@@ -87,3 +87,14 @@ def plant(root: Path, truth: dict[int, str], seed: int) -> set[int]:
         for i, label in wrong.items():
             c.set_label(i, label, source="import", user=NOISE_USER)
     return set(wrong)
+
+
+def true_labels(root: Path) -> dict[int, str]:
+    """Item id -> label of a finished run's corpus, which must hold no planted noise: a run
+    stopped before its end leaves it planted, and its labels are then not the truth."""
+    with Corpus(root, create=False) as c:
+        if c.db.execute("SELECT COUNT(*) FROM label_events WHERE user=? AND undone=0",
+                        (NOISE_USER,)).fetchone()[0]:
+            sys.exit(f"{root} still holds planted noise (a run was stopped before its end): "
+                     f"undo it with python -m curate issues {root} --revert --user {NOISE_USER}")
+        return dict(c.db.execute("SELECT id, label FROM items WHERE label IS NOT NULL"))

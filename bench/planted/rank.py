@@ -11,7 +11,7 @@ import numpy as np
 
 from corpus import Corpus
 
-from .noise import NOISE_USER, load_avg, plant
+from .noise import NOISE_USER, load_avg, plant, true_labels
 
 def measure(order: list[int], flagged: set[int], planted: set[int], score: dict[int, float],
             n: int) -> dict:
@@ -99,12 +99,7 @@ def rank_only(args, cv_cfg: dict, out: Path) -> int:
     then undo the noise, so the corpus ends as it started and --top-only --cv-run can follow."""
     from curate.issues import revert
     root = args.work / "corpus"
-    with Corpus(root, create=False) as c:
-        if c.db.execute("SELECT COUNT(*) FROM label_events WHERE user=? AND undone=0",
-                        (NOISE_USER,)).fetchone()[0]:
-            sys.exit(f"{root} still holds planted noise: undo it with python -m curate issues "
-                     f"{root} --revert --user {NOISE_USER}")
-        truth = dict(c.db.execute("SELECT id, label FROM items WHERE label IS NOT NULL"))
+    truth = true_labels(root)
     res: dict = {"settings": {"crossval": cv_cfg, "folds": args.folds, "seed": args.seed,
                               "cv_run": args.cv_run},
                  "load_before": load_avg(), "cpus": os.cpu_count(),

@@ -49,3 +49,22 @@ def test_plant_writes_what_flips_draws_as_undoable_events(tmp_path):
                               " AND undone=0").fetchone()[0]
     assert {i: now[i] for i in wrong} == wrong and events == 6
     assert all(now[i] == t[i] for i in t if i not in wrong)
+
+
+def test_true_labels_refuses_a_corpus_that_still_holds_planted_noise(tmp_path):
+    import pytest
+    from bench.planted.noise import true_labels
+    from curate.issues import revert
+    c = Corpus(tmp_path / "c")
+    t = {}
+    for k in range(20):
+        iid, _ = c.add_bytes(bytes([k]) * 64, fmt="JPEG", kind="face", width=48, height=48,
+                             label=CLASSES[k % 7], label_source="import", split="train")
+        t[iid] = CLASSES[k % 7]
+    c.close()
+    plant(tmp_path / "c", t, 0)
+    with pytest.raises(SystemExit, match="still holds planted noise.*--revert --user bench-noise"):
+        true_labels(tmp_path / "c")
+    with Corpus(tmp_path / "c", create=False) as c:
+        revert(c, "bench-noise")
+    assert true_labels(tmp_path / "c") == t
