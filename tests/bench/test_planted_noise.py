@@ -10,6 +10,17 @@ from corpus import Corpus  # noqa: E402
 CLASSES = ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"]
 
 
+def small_corpus(root, n: int) -> dict[int, str]:
+    """n labeled faces in a new corpus (distinct bytes each); item id -> label."""
+    t = {}
+    with Corpus(root) as c:
+        for k in range(n):
+            iid, _ = c.add_bytes(bytes([k]) * 64, fmt="JPEG", kind="face", width=48, height=48,
+                                 label=CLASSES[k % 7], label_source="import", split="train")
+            t[iid] = CLASSES[k % 7]
+    return t
+
+
 def truth(n=2000):
     return {i: CLASSES[(i * 7919) % len(CLASSES)] for i in range(1, n + 1)}
 
@@ -33,13 +44,7 @@ def test_the_same_seed_gives_the_same_flips_and_another_seed_others():
 
 
 def test_plant_writes_what_flips_draws_as_undoable_events(tmp_path):
-    c = Corpus(tmp_path / "c")
-    t = {}
-    for k in range(40):
-        iid, _ = c.add_bytes(bytes([k]) * 64, fmt="JPEG", kind="face", width=48, height=48,
-                             label=CLASSES[k % 7], label_source="import", split="train")
-        t[iid] = CLASSES[k % 7]
-    c.close()
+    t = small_corpus(tmp_path / "c", 40)
     planted = plant(tmp_path / "c", t, 3)
     wrong = flips(t, 3)
     assert planted == set(wrong) and len(planted) == 6
@@ -55,13 +60,7 @@ def test_true_labels_refuses_a_corpus_that_still_holds_planted_noise(tmp_path):
     import pytest
     from bench.planted.noise import true_labels
     from curate.issues import revert
-    c = Corpus(tmp_path / "c")
-    t = {}
-    for k in range(20):
-        iid, _ = c.add_bytes(bytes([k]) * 64, fmt="JPEG", kind="face", width=48, height=48,
-                             label=CLASSES[k % 7], label_source="import", split="train")
-        t[iid] = CLASSES[k % 7]
-    c.close()
+    t = small_corpus(tmp_path / "c", 20)
     plant(tmp_path / "c", t, 0)
     with pytest.raises(SystemExit, match="still holds planted noise.*--revert --user bench-noise"):
         true_labels(tmp_path / "c")
