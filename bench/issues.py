@@ -109,9 +109,10 @@ def main() -> int:
     cfg = {"size": args.size, "preset": args.preset, "epochs": args.epochs, "batch": args.batch,
            "patience": args.patience, "fit_seed": args.fit_seed}
     # the fold models may differ from the evaluation fits: a stronger crossval ranks better,
-    # while every cleaned fit keeps the settings of the noisy one it is compared with
-    cv_cfg = {**cfg, "preset": args.cv_preset or args.preset,
-              "epochs": args.cv_epochs or args.epochs}
+    # while every cleaned fit keeps the settings of the noisy one it is compared with;
+    # --fit-seed is the fits' seed only (crossval keeps its own and refuses unknown options)
+    cv_cfg = {**{k: v for k, v in cfg.items() if k != "fit_seed"},
+              "preset": args.cv_preset or args.preset, "epochs": args.cv_epochs or args.epochs}
     if args.rank_only:
         return rank_only(args, cv_cfg, results_dir / f"issues-rank-{args.cv_run}-{stamp}.json")
     if args.top_only:
