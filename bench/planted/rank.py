@@ -13,6 +13,7 @@ from corpus import Corpus
 
 from .noise import NOISE_USER, load_avg, plant, true_labels
 
+
 def measure(order: list[int], flagged: set[int], planted: set[int], score: dict[int, float],
             n: int) -> dict:
     from sklearn.metrics import roc_auc_score
@@ -31,8 +32,9 @@ def measure(order: list[int], flagged: set[int], planted: set[int], score: dict[
     return out
 
 
-def model_rows(root: Path, model: str) -> tuple[dict, dict, list]:
-    """Every prediction row of one model (in- and out-of-sample): id -> p(given), id -> probs."""
+def model_rows(root: Path, model: str) -> tuple[dict, dict, list, dict]:
+    """Every prediction row of one model (in- and out-of-sample): id -> p(given), id -> probs,
+    the classes, and id -> the label given now (the one p(given) is of)."""
     with Corpus(root, create=False) as c:
         labels = dict(c.db.execute("SELECT id, label FROM items"))
         rows = c.db.execute("SELECT item_id, classes, probs FROM predictions WHERE model=?",
@@ -40,16 +42,14 @@ def model_rows(root: Path, model: str) -> tuple[dict, dict, list]:
     classes = json.loads(rows[0][1])
     probs = {i: np.array(json.loads(p)) for i, _, p in rows}
     given = {i: probs[i][classes.index(labels[i])] for i in probs if labels[i] in classes}
-    return given, probs, classes
+    return given, probs, classes, labels
 
 
 def rank_in_sample(root: Path, planted: set[int], n: int) -> dict:
     from curate.issues.labels import label_issues
     from curate.issues.scores import Scores
-    given, probs, classes = model_rows(root, "insample")
+    given, probs, classes, labels = model_rows(root, "insample")
     ids = sorted(given)
-    with Corpus(root, create=False) as c:
-        labels = dict(c.db.execute("SELECT id, label FROM items"))
     s = Scores(model="insample", out_of_sample=False, classes=classes,
                item_ids=np.array(ids), labels=np.array([classes.index(labels[i]) for i in ids]),
                probs=np.stack([probs[i] for i in ids]))
@@ -61,9 +61,8 @@ def rank_in_sample(root: Path, planted: set[int], n: int) -> dict:
 
 def rank_oos(root: Path, planted: set[int], n: int, run_name: str) -> tuple[dict, dict, list]:
     from curate.issues import find_issues
-    given, probs, classes = model_rows(root, run_name)
+    given, probs, classes, labels = model_rows(root, run_name)
     with Corpus(root, create=False) as c:
-        labels = dict(c.db.execute("SELECT id, label FROM items"))
         result = find_issues(c, model=run_name, progress=False)
     ids = sorted(given)
     order = sorted(ids, key=lambda i: (given[i], i))
@@ -73,7 +72,6 @@ def rank_oos(root: Path, planted: set[int], n: int, run_name: str) -> tuple[dict
     c_ = measure([i.item_id for i in result.ranked], {i.item_id for i in result.issues},
                  planted, {i: score.get(i, 0.0) for i in ids}, n)
     return b, c_, result.ranked
-
 
 
 def run_crossval(root: Path, args, cv_cfg: dict) -> dict:
