@@ -91,6 +91,27 @@ class ReseedModel(keras.callbacks.Callback):
                 gen.state.assign(np.array([state[0], epoch * self.STRIDE], state.dtype))
 
 
+class AveragedWeights(keras.callbacks.SwapEMAWeights):
+    """With `fit --ema`: the averaged weights are in the model while it is validated and
+    saved (this callback must come before Checkpointer), the raw ones while it trains.
+
+    So every checkpoint holds the averaged weights in the model and the raw ones in the
+    optimizer's average slots. `in_model`: the model was loaded from such a checkpoint, so
+    the first epoch swaps back before training. Keras's own end-of-run step, which copies
+    the average over the raw weights after the planned last epoch, is skipped: it would make
+    the last checkpoint differ from the others (and a run lengthened on --resume would then
+    train on from the average); the saved model comes from the checkpoints either way."""
+
+    def __init__(self, in_model: bool = False):
+        super().__init__(swap_on_epoch=True)
+        self._ema_weights_in_model = in_model
+
+    def on_epoch_end(self, epoch, logs=None):
+        if not self._ema_weights_in_model:
+            self._swap_variables()
+            self._ema_weights_in_model = True
+
+
 class Checkpointer(keras.callbacks.Callback):
     """Each epoch: model+optimizer to epoch-NNN.keras, then state.json (the commit point).
 

@@ -62,6 +62,10 @@ def add_arguments(p):
                    help="stop cleanly when the next epoch would end after this many minutes "
                         "(counted from the command's start); the best epoch is kept, the "
                         "learning-rate schedule plans for the epochs that fit")
+    p.add_argument("--ema", type=float, metavar="MOMENTUM",
+                   help="validate, keep and save an exponential moving average of the "
+                        "weights, updated each step with this momentum (e.g. 0.999); off by "
+                        "default")
     p.add_argument("--init", metavar="RUN",
                    help="start from this run's convolutional base (a new head when the "
                         "classes differ): head alone first, then all layers at 0.1x the rate")

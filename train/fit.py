@@ -30,7 +30,7 @@ DEFAULTS = {"size": 48, "epochs": 30, "batch": 64, "six_class": False, "sources"
             "preset": "base", "lr": 1e-3, "patience": None, "seed": 1234, "val_fraction": 0.1,
             "stage": None, "schedule": "cosine", "label_smoothing": 0.1,
             "class_weight": "sqrt", "augment": "faces", "precision": "auto",
-            "time_budget": None, "init": None, "head_epochs": 2}
+            "time_budget": None, "init": None, "head_epochs": 2, "ema": None}
 RESUME_MAY_CHANGE = ("epochs", "time_budget", "patience")
 MONITOR = "val_accuracy"
 # Early stopping is off by default under the cosine schedule: the schedule already plans the
@@ -52,6 +52,10 @@ def _config(state: dict | None, options: dict) -> dict:
         cfg["patience"] = PATIENCE[cfg["schedule"]]
     if cfg["patience"] < 0:
         raise FitError(f"--patience must be 0 (no early stopping) or more, not {cfg['patience']}")
+    cfg.setdefault("ema", None)             # checkpoints from before --ema
+    if cfg["ema"] is not None and not 0 < cfg["ema"] < 1:
+        raise FitError(f"--ema is a momentum per step between 0 and 1 (e.g. 0.999), "
+                       f"not {cfg['ema']}")
     return cfg
 
 
@@ -196,7 +200,8 @@ def _train(out, cfg, plan, data, state, started, progress, log, extra_callbacks=
         end = end if end is not None else cfg["epochs"]
         if state["stopped_by"] or state["epoch"] >= min(end, planner.planned):
             continue
-        if state["ckpt"] and state["epoch"] > first:
+        mid_phase = bool(state["ckpt"]) and state["epoch"] > first
+        if mid_phase:
             model = load(ckpt_dir / state["ckpt"])         # mid-phase: optimizer state too
         else:
             if state["ckpt"]:
@@ -208,7 +213,7 @@ def _train(out, cfg, plan, data, state, started, progress, log, extra_callbacks=
                 model = build(n_classes, cfg["size"], preset=cfg["preset"], seed=seed)
             if info:
                 freeze_base(model, info["base_layers"], frozen)
-            model = compile_model(model, lr, cfg["label_smoothing"])
+            model = compile_model(model, lr, cfg["label_smoothing"], cfg["ema"])
         # patience 0 is off: a patience no run reaches keeps the callback's counters recorded
         early = cb.ResumableEarlyStopping(state["early"], monitor=MONITOR, mode="max",
                                           patience=cfg["patience"] or 10 ** 9)
@@ -220,7 +225,9 @@ def _train(out, cfg, plan, data, state, started, progress, log, extra_callbacks=
         lr_calls = [plateau] if plateau else [CosineSchedule(
             lr, steps, planner, start_epoch=first, end_epoch=end if end < cfg["epochs"] else None,
             warmup_epochs=0.0 if first else 1.0)]
-        calls = [cb.ReseedModel(), early, *lr_calls, planner,
+        # the average is validated and saved: it must be in the model before Checkpointer
+        average = [cb.AveragedWeights(in_model=mid_phase)] if cfg["ema"] else []
+        calls = [cb.ReseedModel(), early, *lr_calls, planner, *average,
                  cb.Checkpointer(ckpt_dir, state, early, plateau, planner, MONITOR),
                  keras.callbacks.TensorBoard(str(out / "logs"), write_graph=False,
                                              profile_batch=0),
@@ -297,6 +304,9 @@ def _card(out, corpus, cfg, plan, data, state, info) -> dict:
                             else "1 epoch linear warm-up, cosine decay to 1 % over the planned "
                                  "epochs"),
             "time_budget_min": cfg["time_budget"],
+            "weight_average": (f"exponential moving average, momentum {cfg['ema']:g} per step; "
+                               "validation, checkpoints and the model use it"
+                               if cfg["ema"] else "none"),
             "early_stopping": _early_stopping(cfg)},
         "metrics": {"best_epoch": b["epoch"], "val_accuracy": b[MONITOR],
                     "val_loss": b["val_loss"], "epochs_run": state["epoch"],

@@ -79,10 +79,14 @@ def head(features, n_classes: int, dense: int, seed: int, dropout: float = 0.5):
     return layers.Dense(n_classes, activation="softmax", dtype="float32", name="probs")(x)
 
 
-def compile_model(model, lr: float = 1e-3, label_smoothing: float = 0.0):
-    """RMSProp (the product's optimizer) on one-hot targets, so labels can be smoothed."""
+def compile_model(model, lr: float = 1e-3, label_smoothing: float = 0.0,
+                  ema: float | None = None):
+    """RMSProp (the product's optimizer) on one-hot targets, so labels can be smoothed.
+    ema: keep an exponential moving average of the weights with this momentum per step
+    (Keras's optimizer does it; callbacks.AveragedWeights swaps it in to validate and save)."""
     import keras
-    model.compile(optimizer=keras.optimizers.RMSprop(learning_rate=lr),
+    averaging = {"use_ema": True, "ema_momentum": ema} if ema is not None else {}
+    model.compile(optimizer=keras.optimizers.RMSprop(learning_rate=lr, **averaging),
                   loss=keras.losses.CategoricalCrossentropy(label_smoothing=label_smoothing),
                   metrics=["accuracy"])
     return model
