@@ -6,9 +6,9 @@ A `--ema` run's last checkpoint holds the averaged weights in the model and the 
 ones in the optimizer's average slots (train/callbacks.py, AveragedWeights). Both come from the
 same epochs, data order, augmentation and batch-norm statistics, so scoring the two on the same
 faces isolates the averaging from everything else a second run would change (the host's speed
-under a time budget included). Each is scored without, with flip and with shift test-time averaging on all
-7,178 FER2013 test images and on the corpus's validation split; the figures and the load go to
-bench/results/train-ema-*.json.
+under a time budget included). Each is scored without, with flip and with shift test-time
+averaging on all 7,178 FER2013 test images and on the corpus's validation split; the figures
+and the load go to bench/results/train-ema-*.json.
 """
 from __future__ import annotations
 
