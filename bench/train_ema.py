@@ -22,7 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from train import quiet  # noqa: E402,F401  (TensorFlow's start-up banners off)
+from train import quiet  # noqa: E402  (TensorFlow's start-up banners off)
 from bench.results import add_progress_flag, save  # noqa: E402
 
 SHARED = Path(os.environ.get("SHARED_DATA", ROOT.parent / "shared" / "data"))
@@ -67,6 +67,9 @@ def main() -> int:
                     help="class folders to score (default: all of fer2013_full/test)")
     add_progress_flag(ap)
     args = ap.parse_args()
+    quiet.load_tensorflow()
+    import tensorflow as tf
+    tf.get_logger().setLevel("ERROR")   # each of the 12 scorings traces its own predict step
     res = {"run": str(args.run), "load_before": load_avg(), "cpus": os.cpu_count()}
     state, averaged, raw = weights_pair(args.run)
     res["epoch"], res["ema"] = state["epoch"], state["config"]["ema"]
