@@ -69,3 +69,24 @@ def test_resume_trains_on_from_the_raw_weights(averaged, fer_small, tmp_path):
 def test_momentum_out_of_range_is_refused(fer_small, tmp_path):
     with pytest.raises(FitError, match="--ema is a momentum"):
         fit(fer_small.root, tmp_path / "run", **{**TINY, "ema": 1.5}, **QUIET)
+
+
+def test_bench_train_ema_reads_both_weight_sets_of_the_last_checkpoint(averaged, fer_small):
+    """bench/train_ema.py's pair (here, beside the run it needs, rather than in tests/bench):
+    the averaged model is the one validated last, the raw one is the optimizer's slot copy."""
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from bench.train_ema import weights_pair
+    out, card = averaged
+    state, avg, raw = weights_pair(out)
+    assert state["epoch"] == 2
+    val = _val(fer_small.root, state["config"])
+    for m in (avg, raw):
+        m.compile(loss=keras.losses.CategoricalCrossentropy(label_smoothing=0.1),
+                  metrics=["accuracy"])
+    logged = card["history"][-1]["val_loss"]
+    avg_loss, raw_loss = (m.evaluate(val, verbose=0)[0] for m in (avg, raw))
+    # the pair is float32, the run trained in bfloat16 on a CPU that has it: round-off only
+    assert avg_loss == pytest.approx(logged, rel=1e-3)
+    assert abs(avg_loss - logged) < abs(raw_loss - logged), (avg_loss, raw_loss, logged)
