@@ -24,13 +24,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from train import quiet  # noqa: E402  (TensorFlow's start-up banners off)
 from bench.results import add_progress_flag, save  # noqa: E402
+from bench.train import SHARED, load_avg  # noqa: E402  (issue 11's other benchmark)
 
-SHARED = Path(os.environ.get("SHARED_DATA", ROOT.parent / "shared" / "data"))
 FIGURES = ("accuracy", "macro_f1", "top2_accuracy", "log_loss")
-
-
-def load_avg() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def weights_pair(run: Path):
@@ -48,14 +44,17 @@ def weights_pair(run: Path):
     return state, averaged, device.as_float32(ckpt)
 
 
-def score(run: Path, model, work: Path, data, split, tta: str) -> dict:
-    """train.evaluate on a copy of the run whose model file is `model`."""
+def run_copy(run: Path, model, dest: Path) -> Path:
+    """A run directory with the run's card and `model` as its model file, for train.evaluate."""
+    dest.mkdir(parents=True)
+    shutil.copy(run / "model_card.json", dest / "model_card.json")
+    model.save(dest / "model.keras")
+    return dest
+
+
+def score(run_dir: Path, data, split, tta: str) -> dict:
     from train.evaluate import evaluate
-    copy = work / "run"
-    copy.mkdir(parents=True, exist_ok=True)
-    shutil.copy(run / "model_card.json", copy / "model_card.json")
-    model.save(copy / "model.keras")
-    r = evaluate(copy, data, split=split, tta=tta, out=work / "eval", progress=False)
+    r = evaluate(run_dir, data, split=split, tta=tta, out=run_dir / "eval", progress=False)
     return {k: round(float(r[k]), 4) for k in FIGURES if r.get(k) is not None}
 
 
@@ -77,10 +76,12 @@ def main() -> int:
     if args.corpus:
         sets.append(("val", args.corpus, "val"))
     with tempfile.TemporaryDirectory() as tmp:
+        copies = {which: run_copy(args.run, model, Path(tmp) / which)
+                  for which, model in (("averaged", averaged), ("raw", raw))}
         for name, data, split in sets:
             for tta in ("none", "flip", "shift"):
-                for which, model in (("averaged", averaged), ("raw", raw)):
-                    r = score(args.run, model, Path(tmp) / which, data, split, tta)
+                for which, run_dir in copies.items():
+                    r = score(run_dir, data, split, tta)
                     res.setdefault(name, {}).setdefault(tta, {})[which] = r
                     print(f"{name:5} {tta:5} {which:8} " +
                           "  ".join(f"{k} {v:.4f}" for k, v in r.items()), flush=True)
