@@ -52,7 +52,6 @@ def _config(state: dict | None, options: dict) -> dict:
         cfg["patience"] = PATIENCE[cfg["schedule"]]
     if cfg["patience"] < 0:
         raise FitError(f"--patience must be 0 (no early stopping) or more, not {cfg['patience']}")
-    cfg.setdefault("ema", None)             # checkpoints from before --ema
     if cfg["ema"] is not None and not 0 < cfg["ema"] < 1:
         raise FitError(f"--ema is a momentum per step between 0 and 1 (e.g. 0.999), "
                        f"not {cfg['ema']}")

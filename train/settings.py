@@ -15,7 +15,9 @@ def resolve(defaults: dict, state: dict | None, options: dict, *, may_change=(),
         raise error(f"unknown {command} options: {', '.join(sorted(unknown))}")
     if state is None:
         return {**defaults, **given}
-    cfg = dict(state["config"])
+    # a setting added after the run started is absent from its state: the run ran without
+    # it, which is what the default (off, or the behaviour before it) says
+    cfg = {**defaults, **state["config"]}
     for k, v in given.items():
         if k not in may_change and v != cfg.get(k):
             raise error(f"--resume continues with {whose} settings, but {k} was {cfg.get(k)!r} "
