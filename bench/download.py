@@ -39,12 +39,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bench.results import add_progress_flag  # noqa: E402
+from bench.results import SHARED, add_progress_flag  # noqa: E402
 
 from corpus import Corpus, sniff  # noqa: E402
 from scraper.download import Downloader, Job  # noqa: E402
 
-SHARED = Path(os.environ.get("SHARED_DATA", ROOT.parent / "shared" / "data"))
 
 
 def pool_of_images(shared: Path) -> list[bytes]:

@@ -38,7 +38,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bench.results import add_progress_flag  # noqa: E402
+from bench.results import SHARED, add_progress_flag  # noqa: E402
 
 import cv2  # noqa: E402
 import dlib  # noqa: E402
@@ -50,7 +50,7 @@ from corpus import Corpus  # noqa: E402
 from curate.extract import DDL, ExtractStats, commit_results, run_extract  # noqa: E402
 from curate.extract_cluster import WRITER_THREADS, prewrite_crops  # noqa: E402
 
-PHOTOS = Path(os.environ.get("SHARED_DATA", ROOT.parent / "shared" / "data")) / "photos"
+PHOTOS = SHARED / "photos"
 
 
 def baseline(paths: list[Path], progress: bool = True) -> tuple[float, dict]:

@@ -1,11 +1,16 @@
-"""Where benchmarks keep what they measured: bench/results/NAME-<UTC time>.json (git-ignored)."""
+"""Where benchmarks find the shared data and keep what they measured:
+bench/results/NAME-<UTC time>.json (git-ignored)."""
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
+# The real third-party data lives beside the checkout (../shared/data), never inside it;
+# SHARED_DATA points elsewhere, e.g. on a machine where the checkout sits somewhere else.
+SHARED = Path(os.environ.get("SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 
 
 def add_progress_flag(ap) -> None:

@@ -27,11 +27,10 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bench.results import add_progress_flag  # noqa: E402
+from bench.results import SHARED, add_progress_flag  # noqa: E402
 
 from serve.launch import Child  # noqa: E402
 
-SHARED = Path(os.environ.get("SHARED_DATA", ROOT.parent / "shared" / "data"))
 PHOTO = SHARED / "photos" / "face_recognition" / "obama.jpg"
 
 

@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from train import quiet  # noqa: E402  (TensorFlow's start-up banners off)
 
-from bench.results import add_progress_flag, save  # noqa: E402
+from bench.results import SHARED, add_progress_flag, save  # noqa: E402
 
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
@@ -47,7 +47,6 @@ from PIL import Image  # noqa: E402
 from corpus import Corpus  # noqa: E402
 from corpus.taxonomy import FER_CLASSES  # noqa: E402
 
-SHARED = Path(os.environ.get("SHARED_DATA", ROOT.parent / "shared" / "data"))
 
 
 def load_avg() -> str:

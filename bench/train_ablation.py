@@ -23,9 +23,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from train import quiet  # noqa: E402  (TensorFlow's start-up banners off)
 
-from bench.results import add_progress_flag, save  # noqa: E402
+from bench.results import SHARED, add_progress_flag, save  # noqa: E402
 
-SHARED = Path(os.environ.get("SHARED_DATA", ROOT.parent / "shared" / "data"))
 FIRST_WAVE = {"preset": "base", "schedule": "plateau", "label_smoothing": 0.0,
               "class_weight": "capped", "precision": "float32"}
 ROWS = {   # name -> (what it adds, options on top of the row above)

@@ -25,10 +25,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.results import add_progress_flag, save  # noqa: E402
+from bench.results import SHARED, add_progress_flag, save  # noqa: E402
 from train import quiet  # noqa: E402  (TensorFlow's start-up banners off)
 
-SHARED = Path(os.environ.get("SHARED_DATA", ROOT.parent / "shared" / "data"))
 
 
 def build_corpus(root: Path, seed: int, test: float) -> dict:

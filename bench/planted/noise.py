@@ -8,10 +8,10 @@ import sys
 import time
 from pathlib import Path
 
+from bench.results import SHARED
 from corpus import Corpus
 
-ROOT = Path(__file__).resolve().parents[2]
-DATA = Path(os.environ.get("SHARED_DATA", ROOT.parent / "shared" / "data")) / "fer2013_full"
+DATA = SHARED / "fer2013_full"
 PAIRS = (("sad", "neutral"), ("fear", "surprise"), ("angry", "disgust"))
 NOISE_USER, CLEANER = "bench-noise", "bench-cleaner"
 
