@@ -23,8 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from train import quiet  # noqa: E402  (TensorFlow's start-up banners off)
-from bench.results import add_progress_flag, save  # noqa: E402
-from bench.train import SHARED, load_avg  # noqa: E402  (issue 11's other benchmark)
+from bench.results import SHARED, add_progress_flag, save  # noqa: E402
+from bench.train import load_avg  # noqa: E402  (issue 11's other benchmark)
 
 FIGURES = ("accuracy", "macro_f1", "top2_accuracy", "log_loss")
 
