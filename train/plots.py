@@ -63,12 +63,20 @@ def curves_png(history: list[dict], path, title: str = "") -> Path | None:
         ax.set_title(key)
         ax.grid(alpha=0.3)
         ax.legend()
+    # The rate on its own axis, beside the loss: the cosine schedule lowers it every epoch, so
+    # a mark per lowering (what the plateau schedule's few steps needed) would hide the curves.
     lrs = [h.get("learning_rate") for h in history]
-    for e0, e1, lr0, lr1 in zip(epochs, epochs[1:], lrs, lrs[1:]):
-        if lr0 and lr1 and lr1 < lr0:
-            for ax in (a1, a2):
-                ax.axvline(e1, color="gray", ls=":", lw=1)
-    fig.suptitle(title or "training curves (dotted: learning rate lowered)")
+    if any(v is not None for v in lrs):
+        lrs = [np.nan if v is None else v for v in lrs]
+        ax_lr = a2.twinx()
+        ax_lr.plot(epochs, lrs, "--", color="gray", lw=1, label="learning rate")
+        ax_lr.set_ylabel("learning rate", color="gray")
+        ax_lr.tick_params(axis="y", colors="gray")
+        ax_lr.ticklabel_format(axis="y", style="sci", scilimits=(0, 0))
+        lines = a2.get_lines() + ax_lr.get_lines()
+        a2.legend(lines, [ln.get_label() for ln in lines])
+    fig.suptitle(title or "training curves")
+    fig.tight_layout()
     return _save(plt, fig, path, dpi=100)
 
 

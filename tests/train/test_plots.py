@@ -12,11 +12,28 @@ def test_confusion_png(tmp_path, artifacts):
     img.save(artifacts / "train-test-confusion.png")
 
 
-def test_curves_png(tmp_path):
+def _gray_pixels(path, part=slice(None)) -> int:
+    """Pixels of exactly matplotlib's 'gray' (#808080) in a column range: the learning-rate
+    line, its axis and label."""
+    a = np.asarray(Image.open(path).convert("RGB"))[:, part]
+    return int(np.all(a == 128, axis=-1).sum())
+
+
+def test_curves_png(tmp_path, artifacts):
     hist = [{"epoch": e, "accuracy": 0.3 + e / 20, "val_accuracy": 0.3 + e / 25,
              "loss": 1.5 - e / 10, "val_loss": 1.4 - e / 12,
-             "learning_rate": 1e-3 if e < 3 else 5e-4} for e in range(1, 6)]
-    assert Image.open(curves_png(hist, tmp_path / "c.png")).size == (1000, 400)
+             "learning_rate": 1e-3 * (1 - e / 12)} for e in range(1, 11)]
+    hist[4].pop("learning_rate")        # a card written without it for one epoch still draws
+    with_lr = curves_png(hist, tmp_path / "c.png")
+    assert Image.open(with_lr).size == (1000, 400)
+    bare = curves_png([{k: v for k, v in h.items() if k != "learning_rate"} for h in hist],
+                      tmp_path / "bare.png")
+    # the rate has its own axis beside the loss (not a dotted mark per lowered epoch, which
+    # under the cosine schedule covered the whole plot)
+    assert _gray_pixels(with_lr) > 60 > _gray_pixels(bare)    # 112 and 6 when written
+    left = slice(0, 500)                # the accuracy panel: no marks there
+    assert _gray_pixels(with_lr, left) < 10
+    Image.open(with_lr).save(artifacts / "train-test-curves.png")
     assert curves_png([], tmp_path / "none.png") is None
 
 
